@@ -1,13 +1,24 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using System.Threading;
 using System.Threading.Tasks;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AutopilotExport.Engine.Api
 {
     public sealed class AutopilotClientOptions
     {
-        public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+        /// <summary>Most connections the client opens to the API host at once.</summary>
+        public int MaxConnections { get; set; } = 16;
     }
 
     public sealed class AccountInfo
@@ -22,43 +33,233 @@ namespace AutopilotExport.Engine.Api
         public string Title { get; set; } = "";
     }
 
+    /// <summary>What a 200 to a bulk upsert said: the emails the API confirmed, with their contact ids.</summary>
+    public sealed class BulkUpsertResult
+    {
+        public BulkUpsertResult(IReadOnlyDictionary<string, string> emailContactMap, int contactIdCount)
+        {
+            EmailContactMap = emailContactMap; ContactIdCount = contactIdCount;
+        }
+        /// <summary>Case-insensitive by email (the API keys contacts case-insensitively).</summary>
+        public IReadOnlyDictionary<string, string> EmailContactMap { get; }
+        public int ContactIdCount { get; }
+    }
+
     /// <summary>
-    /// The Autopilot REST API v1 over HttpClient from IHttpClientFactory. Holds the key in memory only and
+    /// The Autopilot REST API v1 over an HttpClient from IHttpClientFactory. One attempt per call: pacing and
+    /// retries are the caller's (see ResiliencePolicy). Holds the key in memory only, sets it per request, and
     /// never puts it into an exception, a message or a log line.
     /// </summary>
-    public sealed partial class AutopilotApiClient : IDisposable
+    public sealed class AutopilotApiClient : IDisposable
     {
+        private const string HttpClientName = "AutopilotExport.Api";
+        private const string KeyHeader = "autopilotapikey";
+        private static readonly MediaTypeHeaderValue JsonMediaType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        private static readonly JsonWriterOptions WriterOptions = new JsonWriterOptions
+        {
+            // Payloads go to an API, not into HTML: keep accented and CJK names as UTF-8 instead of \u escapes.
+            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+            SkipValidation = true,
+        };
+
+        // One factory for the process: IHttpClientFactory pools and recycles handlers, so many runs (and many
+        // clients) share connections without socket exhaustion or stale DNS.
+        private static readonly Lazy<IHttpClientFactory> Factory = new Lazy<IHttpClientFactory>(CreateFactory);
+
+        private readonly HttpClient _http;
+        private readonly string _apiKey;
+        private readonly string _base;
+
         public AutopilotApiClient(Uri baseUri, string apiKey, AutopilotClientOptions? options = null)
         {
-            throw new NotImplementedException();
+            if (baseUri == null) throw new ArgumentNullException(nameof(baseUri));
+            if (string.IsNullOrWhiteSpace(apiKey)) throw new ArgumentException("The API key is empty.", nameof(apiKey));
+            BaseUri = baseUri;
+            _base = baseUri.ToString().TrimEnd('/');
+            _apiKey = apiKey.Trim();
+            _http = Factory.Value.CreateClient(HttpClientName);
+            // Per-attempt timeouts come from the resilience pipeline's token, not from HttpClient.
+            _http.Timeout = Timeout.InfiniteTimeSpan;
         }
 
-        public Uri BaseUri => throw new NotImplementedException();
+        public Uri BaseUri { get; }
 
-        /// <summary>GET /account. Throws <see cref="AutopilotApiException"/> (StatusCode 401 for a wrong key).</summary>
-        public Task<AccountInfo> GetAccountAsync(CancellationToken cancellationToken) => throw new NotImplementedException();
+        /// <summary>Host and port only: what messages may say about where requests go.</summary>
+        public string Endpoint => BaseUri.IsDefaultPort ? BaseUri.Host : BaseUri.Host + ":" + BaseUri.Port.ToString(CultureInfo.InvariantCulture);
 
-        public Task<IReadOnlyList<ListInfo>> GetListsAsync(CancellationToken cancellationToken) => throw new NotImplementedException();
+        private static IHttpClientFactory CreateFactory()
+        {
+            var services = new ServiceCollection();
+            services.AddHttpClient(HttpClientName)
+                .ConfigurePrimaryHttpMessageHandler(() => new HttpClientHandler
+                {
+                    MaxConnectionsPerServer = 32,
+                    AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate,
+                    UseCookies = false,
+                    AllowAutoRedirect = false,
+                })
+                .SetHandlerLifetime(TimeSpan.FromMinutes(5));
+            return services.BuildServiceProvider().GetRequiredService<IHttpClientFactory>();
+        }
 
-        public Task<string> CreateListAsync(string name, CancellationToken cancellationToken) => throw new NotImplementedException();
+        /// <summary>GET /account. A wrong key is an <see cref="AutopilotApiException"/> with StatusCode 401.</summary>
+        public async Task<AccountInfo> GetAccountAsync(CancellationToken cancellationToken)
+        {
+            var body = await SendAsync(HttpMethod.Get, "/account", null, cancellationToken).ConfigureAwait(false);
+            var account = Parse(body, AutopilotJsonContext.Default.AccountResponse, "GET /account");
+            if (string.IsNullOrEmpty(account.InstanceId))
+                throw new AutopilotApiException(200, "GET /account answered without an instanceId: the key was not accepted as an account key.");
+            return new AccountInfo { InstanceId = account.InstanceId!, Name = account.Name };
+        }
 
-        public void Dispose() { }
+        public async Task<IReadOnlyList<ListInfo>> GetListsAsync(CancellationToken cancellationToken)
+        {
+            var body = await SendAsync(HttpMethod.Get, "/lists", null, cancellationToken).ConfigureAwait(false);
+            var lists = Parse(body, AutopilotJsonContext.Default.ListsResponse, "GET /lists");
+            return (lists.Lists ?? new List<ListEntry>())
+                .Where(l => !string.IsNullOrEmpty(l.ListId))
+                .Select(l => new ListInfo { ListId = l.ListId!, Title = l.Title ?? "" })
+                .ToList();
+        }
+
+        public async Task<string> CreateListAsync(string name, CancellationToken cancellationToken)
+        {
+            var payload = JsonSerializer.SerializeToUtf8Bytes(new CreateListRequest { Name = name }, AutopilotJsonContext.Default.CreateListRequest);
+            var body = await SendAsync(HttpMethod.Post, "/list", payload, cancellationToken).ConfigureAwait(false);
+            var created = Parse(body, AutopilotJsonContext.Default.CreateListResponse, "POST /list");
+            if (string.IsNullOrEmpty(created.ListId))
+                throw new AutopilotApiException(0, "POST /list answered without a list_id.", malformed: true);
+            return created.ListId!;
+        }
+
+        /// <summary>Serialises a bulk payload (at most 100 contacts, the API's limit).</summary>
+        public static byte[] SerializeContacts(IReadOnlyList<OutgoingContact> contacts)
+        {
+            using var buffer = new MemoryStream(256 * Math.Max(1, contacts.Count));
+            using (var writer = new Utf8JsonWriter(buffer, WriterOptions)) ContactBatchWriter.Write(writer, contacts);
+            return buffer.ToArray();
+        }
+
+        /// <summary>POST /contacts with an already serialised payload; the caller reconciles the answer.</summary>
+        public async Task<BulkUpsertResult> UpsertContactsAsync(byte[] payload, CancellationToken cancellationToken)
+        {
+            var body = await SendAsync(HttpMethod.Post, "/contacts", payload, cancellationToken).ConfigureAwait(false);
+            var result = Parse(body, AutopilotJsonContext.Default.BulkUpsertResponse, "POST /contacts");
+            if (result.EmailContactMap == null)
+                throw new AutopilotApiException(0, "POST /contacts answered 200 without an email_contact_map.", malformed: true);
+            var map = new Dictionary<string, string>(result.EmailContactMap, StringComparer.OrdinalIgnoreCase);
+            return new BulkUpsertResult(map, result.ContactIds?.Count ?? 0);
+        }
+
+        private async Task<byte[]> SendAsync(HttpMethod method, string path, byte[]? payload, CancellationToken cancellationToken)
+        {
+            using var request = new HttpRequestMessage(method, _base + path);
+            request.Headers.TryAddWithoutValidation(KeyHeader, _apiKey);
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+            if (payload != null)
+            {
+                request.Content = new ByteArrayContent(payload);
+                request.Content.Headers.ContentType = JsonMediaType;
+            }
+
+            HttpResponseMessage response;
+            try
+            {
+                response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception ex) when (ex is HttpRequestException || ex is IOException || ex is OperationCanceledException)
+            {
+                // Connection refused/reset, or the handler gave up: no answer, worth another attempt.
+                throw new AutopilotApiException(0, $"{method} {path}: no answer from {Endpoint} ({Flatten(ex)})", inner: ex);
+            }
+
+            using (response)
+            {
+                byte[] body;
+                try
+                {
+                    body = await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is HttpRequestException || ex is IOException)
+                {
+                    throw new AutopilotApiException(0, $"{method} {path}: the answer from {Endpoint} broke off ({Flatten(ex)})", inner: ex);
+                }
+                int status = (int)response.StatusCode;
+                if (status >= 200 && status < 300) return body;
+
+                string? error = null, message = null;
+                try
+                {
+                    var parsed = JsonSerializer.Deserialize(body, AutopilotJsonContext.Default.ErrorResponse);
+                    error = parsed?.Error; message = parsed?.Message;
+                }
+                catch (JsonException) { /* not the documented error shape; the status says enough */ }
+                var detail = message ?? error ?? response.ReasonPhrase ?? "";
+                throw new AutopilotApiException(status, $"{method} {path}: {status} {response.ReasonPhrase}{(detail.Length > 0 ? ": " + detail : "")}",
+                    apiError: error, apiMessage: message, retryAfter: ReadRetryAfter(response));
+            }
+        }
+
+        private static TimeSpan? ReadRetryAfter(HttpResponseMessage response)
+        {
+            var ra = response.Headers.RetryAfter;
+            if (ra == null) return null;
+            if (ra.Delta.HasValue) return ra.Delta.Value < TimeSpan.Zero ? TimeSpan.Zero : ra.Delta.Value;
+            if (ra.Date.HasValue)
+            {
+                var wait = ra.Date.Value - DateTimeOffset.UtcNow;
+                return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
+            }
+            return null;
+        }
+
+        private static T Parse<T>(byte[] body, JsonTypeInfo<T> type, string what) where T : class
+        {
+            try
+            {
+                return JsonSerializer.Deserialize(body, type)
+                    ?? throw new AutopilotApiException(0, $"{what} answered 200 with an empty body.", malformed: true);
+            }
+            catch (JsonException ex)
+            {
+                // A truncated or garbled 200: the write may have landed; upserts are idempotent, so it is retried.
+                throw new AutopilotApiException(0, $"{what} answered 200 with a body that is not valid JSON ({ex.Message})", malformed: true, inner: ex);
+            }
+        }
+
+        private static string Flatten(Exception ex)
+        {
+            var parts = new List<string>();
+            for (var e = ex; e != null && parts.Count < 3; e = e.InnerException) parts.Add(e.Message);
+            return string.Join(" -> ", parts);
+        }
+
+        public void Dispose() => _http.Dispose();
     }
 
     /// <summary>A non-success answer (or an unusable one) from the API. Message never contains the key.</summary>
     public sealed class AutopilotApiException : Exception
     {
-        public AutopilotApiException(int statusCode, string message, string? apiError = null, TimeSpan? retryAfter = null, Exception? inner = null)
+        public AutopilotApiException(int statusCode, string message, string? apiError = null, TimeSpan? retryAfter = null,
+            Exception? inner = null, bool malformed = false, string? apiMessage = null)
             : base(message, inner)
         {
-            StatusCode = statusCode; ApiError = apiError; RetryAfter = retryAfter;
+            StatusCode = statusCode; ApiError = apiError; RetryAfter = retryAfter; Malformed = malformed; ApiMessage = apiMessage;
         }
 
-        /// <summary>HTTP status; 0 when no answer arrived (connection fault, timeout, malformed body).</summary>
+        /// <summary>HTTP status; 0 when no usable answer arrived (connection fault, timeout, malformed body).</summary>
         public int StatusCode { get; }
         public string? ApiError { get; }
+        /// <summary>The "message" of the API's error body, e.g. "contacts[17]: invalid email".</summary>
+        public string? ApiMessage { get; }
         public TimeSpan? RetryAfter { get; }
+        public bool Malformed { get; }
         public bool IsAuthFailure => StatusCode == 401 || StatusCode == 403;
+        public bool IsThrottled => StatusCode == 429;
         public bool IsTransient => StatusCode == 0 || StatusCode == 408 || StatusCode == 429 || StatusCode >= 500;
     }
 }

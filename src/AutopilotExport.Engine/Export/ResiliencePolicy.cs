@@ -1,0 +1,152 @@
+using System;
+using System.Threading;
+using System.Threading.RateLimiting;
+using System.Threading.Tasks;
+using AutopilotExport.Engine.Api;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Retry;
+using Polly.Timeout;
+
+namespace AutopilotExport.Engine.Export
+{
+    /// <summary>What a retry is about to do, for counters and verbose output.</summary>
+    internal readonly struct RetryNotice
+    {
+        public RetryNotice(string operation, int attempt, TimeSpan delay, Exception? cause)
+        {
+            Operation = operation; Attempt = attempt; Delay = delay; Cause = cause;
+        }
+        public string Operation { get; }
+        public int Attempt { get; }
+        public TimeSpan Delay { get; }
+        public Exception? Cause { get; }
+        public bool Throttled => Cause is AutopilotApiException api && api.IsThrottled;
+    }
+
+    /// <summary>
+    /// Every API call of a run goes through here: retry (exponential backoff with jitter, Retry-After honoured)
+    /// around a circuit breaker (a sustained outage ends the run instead of retrying for hours) around the
+    /// client-side pace (a token bucket shared by all senders, so the run stays under the API's rate limit)
+    /// and a per-attempt timeout.
+    /// </summary>
+    internal sealed class ResiliencePolicy : IDisposable
+    {
+        /// <summary>
+        /// Pace a little under the configured limit: a server that counts requests in a strict one-second
+        /// window sees arrival times shifted by network and timer jitter, and a 429 costs a whole Retry-After.
+        /// </summary>
+        internal const double PaceFactor = 0.97;
+
+        private readonly ResiliencePipeline _pipeline;
+        private readonly ResiliencePipeline _timeout;
+        private readonly RateLimiter? _limiter;
+        private readonly Action<RetryNotice> _onRetry;
+        private readonly Action _onAttempt;
+
+        public ResiliencePolicy(double requestsPerSecond, int maxRetries, TimeSpan requestTimeout,
+            Action<RetryNotice> onRetry, Action onAttempt, Random? jitter = null)
+        {
+            _onRetry = onRetry;
+            _onAttempt = onAttempt;
+            _limiter = CreateLimiter(requestsPerSecond);
+            var random = jitter ?? new Random();
+
+            _pipeline = new ResiliencePipelineBuilder()
+                .AddRetry(new RetryStrategyOptions
+                {
+                    ShouldHandle = new PredicateBuilder()
+                        .Handle<AutopilotApiException>(e => e.IsTransient)
+                        .Handle<TimeoutRejectedException>(),
+                    MaxRetryAttempts = Math.Max(0, maxRetries),
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    Delay = TimeSpan.FromMilliseconds(500),
+                    MaxDelay = TimeSpan.FromSeconds(30),
+                    DelayGenerator = args =>
+                    {
+                        // The server said when: wait that long, plus a little jitter so senders do not return together.
+                        if (args.Outcome.Exception is AutopilotApiException api && api.RetryAfter is TimeSpan ra)
+                        {
+                            double spread;
+                            lock (random) spread = random.NextDouble();
+                            return new ValueTask<TimeSpan?>(ra + TimeSpan.FromMilliseconds(50 + spread * 250));
+                        }
+                        return new ValueTask<TimeSpan?>((TimeSpan?)null);
+                    },
+                    OnRetry = args =>
+                    {
+                        var op = args.Context.Properties.TryGetValue(OperationKey, out var name) ? name : "request";
+                        _onRetry(new RetryNotice(op, args.AttemptNumber + 1, args.RetryDelay, args.Outcome.Exception));
+                        return default;
+                    },
+                })
+                .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+                {
+                    // Only what says "the service is down" opens it; 429 is pacing, 4xx is the payload.
+                    ShouldHandle = new PredicateBuilder()
+                        .Handle<AutopilotApiException>(e => e.StatusCode == 0 || e.StatusCode >= 500)
+                        .Handle<TimeoutRejectedException>(),
+                    FailureRatio = 0.8,
+                    MinimumThroughput = 20,
+                    SamplingDuration = TimeSpan.FromSeconds(30),
+                    BreakDuration = TimeSpan.FromSeconds(30),
+                })
+                .Build();
+
+            _timeout = new ResiliencePipelineBuilder().AddTimeout(requestTimeout).Build();
+        }
+
+        internal static readonly ResiliencePropertyKey<string> OperationKey = new ResiliencePropertyKey<string>("AutopilotExport.Operation");
+
+        private static RateLimiter? CreateLimiter(double requestsPerSecond)
+        {
+            if (requestsPerSecond <= 0) return null;
+            double rate = requestsPerSecond * PaceFactor;
+            // One token per period and no burst for API-like rates; for high rates, refill in 50 ms steps so
+            // the timer is not asked for sub-millisecond periods.
+            var period = TimeSpan.FromSeconds(1.0 / rate);
+            int tokens = 1;
+            if (period < TimeSpan.FromMilliseconds(50))
+            {
+                period = TimeSpan.FromMilliseconds(50);
+                tokens = Math.Max(1, (int)Math.Round(rate / 20));
+            }
+            return new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = tokens,
+                TokensPerPeriod = tokens,
+                ReplenishmentPeriod = period,
+                QueueLimit = int.MaxValue,
+                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+                AutoReplenishment = true,
+            });
+        }
+
+        /// <summary>Runs <paramref name="call"/> with pacing, timeout, circuit breaker and retries.</summary>
+        public async Task<T> ExecuteAsync<T>(string operation, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+        {
+            var context = ResilienceContextPool.Shared.Get(cancellationToken);
+            context.Properties.Set(OperationKey, operation);
+            try
+            {
+                return await _pipeline.ExecuteAsync(async ctx =>
+                {
+                    if (_limiter != null)
+                    {
+                        using var lease = await _limiter.AcquireAsync(1, ctx.CancellationToken).ConfigureAwait(false);
+                        if (!lease.IsAcquired) throw new InvalidOperationException("The client-side rate limiter refused a permit.");
+                    }
+                    _onAttempt();
+                    return await _timeout.ExecuteAsync(async ct => await call(ct).ConfigureAwait(false), ctx.CancellationToken).ConfigureAwait(false);
+                }, context).ConfigureAwait(false);
+            }
+            finally
+            {
+                ResilienceContextPool.Shared.Return(context);
+            }
+        }
+
+        public void Dispose() => _limiter?.Dispose();
+    }
+}

@@ -1,0 +1,67 @@
+using System;
+
+namespace AutopilotExport.Engine.Mapping
+{
+    /// <summary>
+    /// Address check for the export. Deliberately stricter than RFC 5322 (no quoted local parts, no comments,
+    /// no IP-literal domains, no display names): what Autopilot keys contacts by must be a plain mailbox.
+    /// Internationalised addresses (non-ASCII letters in the local part or domain) are accepted.
+    /// </summary>
+    public static class EmailAddress
+    {
+        private const string LocalSpecials = "!#$%&'*+/=?^_`{|}~-.";
+
+        /// <summary>Returns null when <paramref name="email"/> (already trimmed) is valid, else the reason.</summary>
+        public static string? Check(string email)
+        {
+            if (email.Length > 254) return "it is longer than 254 characters";
+            int at = email.IndexOf('@');
+            if (at < 0) return "it has no '@'";
+            if (email.IndexOf('@', at + 1) >= 0) return "it has more than one '@'";
+            if (at == 0) return "the part before '@' is empty";
+            if (at == email.Length - 1) return "the domain after '@' is empty";
+            if (at > 64) return "the part before '@' is longer than 64 characters";
+
+            for (int i = 0; i < at; i++)
+            {
+                char c = email[i];
+                if (char.IsWhiteSpace(c) || char.IsControl(c)) return "it contains white space or a control character";
+                if (c == '.')
+                {
+                    if (i == 0 || i == at - 1) return "the part before '@' starts or ends with a dot";
+                    if (email[i - 1] == '.') return "it contains two dots in a row";
+                    continue;
+                }
+                if (c < 128 && !char.IsLetterOrDigit(c) && LocalSpecials.IndexOf(c) < 0)
+                    return $"the character '{c}' is not allowed before '@'";
+                if (c >= 128 && !char.IsLetterOrDigit(c) && !char.IsSurrogate(c) && char.GetUnicodeCategory(c) != System.Globalization.UnicodeCategory.NonSpacingMark)
+                    return $"the character '{c}' is not allowed before '@'";
+            }
+
+            var domain = email.Substring(at + 1);
+            if (domain.Length > 253) return "the domain is longer than 253 characters";
+            var labels = domain.Split('.');
+            if (labels.Length < 2) return $"the domain '{domain}' has no dot";
+            foreach (var label in labels)
+            {
+                if (label.Length == 0) return $"the domain '{domain}' has an empty label";
+                if (label.Length > 63) return $"the domain '{domain}' has a label longer than 63 characters";
+                if (label[0] == '-' || label[label.Length - 1] == '-') return $"a label of the domain '{domain}' starts or ends with '-'";
+                foreach (char c in label)
+                {
+                    if (c == '-' || char.IsLetterOrDigit(c) || char.IsSurrogate(c)) continue;
+                    if (c >= 128 && char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.NonSpacingMark) continue;
+                    if (char.IsWhiteSpace(c) || char.IsControl(c)) return "it contains white space or a control character";
+                    return $"the character '{c}' is not allowed in the domain";
+                }
+            }
+            var tld = labels[labels.Length - 1];
+            bool allDigits = true;
+            foreach (char c in tld) if (!char.IsDigit(c)) { allDigits = false; break; }
+            if (allDigits) return $"the domain '{domain}' ends in a numeric label";
+            return null;
+        }
+
+        public static bool IsValid(string? email) => email != null && Check(email.Trim()) == null;
+    }
+}

@@ -1,0 +1,70 @@
+using System.Collections.Generic;
+
+namespace AutopilotExport.Engine.Mapping
+{
+    public enum FieldValueKind : byte { String, Integer, Float, Boolean, Date }
+
+    /// <summary>One typed value ready for the JSON payload. Dates are kept as their ISO-8601 text.</summary>
+    public readonly struct FieldValue
+    {
+        private FieldValue(FieldValueKind kind, string? text, long integer, double number, bool flag)
+        {
+            Kind = kind; Text = text; Integer = integer; Number = number; Flag = flag;
+        }
+
+        public FieldValueKind Kind { get; }
+        public string? Text { get; }
+        public long Integer { get; }
+        public double Number { get; }
+        public bool Flag { get; }
+
+        public static FieldValue FromString(string s) => new FieldValue(FieldValueKind.String, s, 0, 0, false);
+        public static FieldValue FromInteger(long i) => new FieldValue(FieldValueKind.Integer, null, i, 0, false);
+        public static FieldValue FromFloat(double d) => new FieldValue(FieldValueKind.Float, null, 0, d, false);
+        public static FieldValue FromBoolean(bool b) => new FieldValue(FieldValueKind.Boolean, null, 0, 0, b);
+        public static FieldValue FromDate(string iso) => new FieldValue(FieldValueKind.Date, iso, 0, 0, false);
+
+        public override string ToString() => Kind switch
+        {
+            FieldValueKind.Integer => Integer.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            FieldValueKind.Float => Number.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+            FieldValueKind.Boolean => Flag ? "true" : "false",
+            _ => Text ?? "",
+        };
+    }
+
+    /// <summary>A validated profile as plain data: what the senders turn into one contact object.</summary>
+    public sealed class MappedProfile
+    {
+        public MappedProfile(string email, string? segment, KeyValuePair<string, FieldValue>[] fields, KeyValuePair<string, FieldValue>[] custom)
+        {
+            Email = email; Segment = segment; Fields = fields; Custom = custom;
+        }
+
+        /// <summary>Trimmed, spelled as given.</summary>
+        public string Email { get; }
+        /// <summary>The row's own segment (from the segment property), or null.</summary>
+        public string? Segment { get; }
+        /// <summary>Standard fields other than Email, by canonical name.</summary>
+        public KeyValuePair<string, FieldValue>[] Fields { get; }
+        /// <summary>Custom fields by their typed API key, e.g. <c>string--Loyalty--Tier</c>.</summary>
+        public KeyValuePair<string, FieldValue>[] Custom { get; }
+    }
+
+    /// <summary>Either a profile or the reason the row cannot be exported.</summary>
+    public readonly struct MapResult
+    {
+        private MapResult(MappedProfile? profile, string? errorId, string? reason)
+        {
+            Profile = profile; ErrorId = errorId; Reason = reason;
+        }
+
+        public MappedProfile? Profile { get; }
+        public string? ErrorId { get; }
+        public string? Reason { get; }
+        public bool Success => Profile != null;
+
+        public static MapResult Ok(MappedProfile p) => new MapResult(p, null, null);
+        public static MapResult Error(string errorId, string reason) => new MapResult(null, errorId, reason);
+    }
+}

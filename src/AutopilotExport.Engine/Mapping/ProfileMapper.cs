@@ -1,0 +1,367 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text;
+using AutopilotExport.Engine.Export;
+
+namespace AutopilotExport.Engine.Mapping
+{
+    /// <summary>
+    /// Turns one input row into a <see cref="MappedProfile"/> or a per-row error. Runs on the pipeline thread,
+    /// one row at a time (not thread-safe: it remembers the type each custom field was inferred as).
+    /// Empty values (null, "", white space) are left out of the payload, so a blank CSV cell never blanks a
+    /// field that Autopilot already holds.
+    /// </summary>
+    public sealed class ProfileMapper
+    {
+        /// <summary>Longest value sent for one field; longer is a per-row error rather than a rejected batch.</summary>
+        public const int MaxValueLength = 4000;
+
+        private static readonly string[] EmailCandidates = { "Email", "EmailAddress", "Mail", "UserPrincipalName" };
+        private static readonly string[] FirstNameCandidates = { "FirstName", "GivenName" };
+        private static readonly string[] LastNameCandidates = { "LastName", "Surname", "sn" };
+
+        private readonly FieldMap? _map;
+        private readonly string? _segmentProperty;
+        private readonly KeyValuePair<string, string>[] _standard;
+        private readonly CustomSlot[] _custom;
+
+        private sealed class CustomSlot
+        {
+            public CustomSlot(string name, string property, CustomFieldType type)
+            {
+                Name = name; Property = property; Type = type;
+            }
+            public string Name { get; }
+            public string Property { get; }
+            /// <summary>Auto until the first non-empty value fixes it for the rest of the run.</summary>
+            public CustomFieldType Type { get; set; }
+            public string? Key { get; set; }
+        }
+
+        public ProfileMapper(FieldMap? map, string? segmentProperty)
+        {
+            _map = map;
+            _segmentProperty = string.IsNullOrWhiteSpace(segmentProperty) ? null : segmentProperty!.Trim();
+            var standard = new List<KeyValuePair<string, string>>();
+            var custom = new List<CustomSlot>();
+            if (map != null)
+            {
+                if (string.IsNullOrWhiteSpace(map.Email))
+                    throw new ArgumentException("The field map has no Email property: the email is required to match contacts.");
+                foreach (var kv in map.Standard)
+                {
+                    if (!StandardFields.TryGetCanonical(kv.Key, out var canonical))
+                        throw new ArgumentException($"Field map names '{kv.Key}', which is not an Autopilot standard field.");
+                    if (canonical != StandardFields.Email) standard.Add(new KeyValuePair<string, string>(canonical, kv.Value));
+                }
+                foreach (var kv in map.Custom) custom.Add(new CustomSlot(kv.Key, kv.Value.Property, kv.Value.Type));
+            }
+            _standard = standard.ToArray();
+            _custom = custom.ToArray();
+        }
+
+        /// <summary>Set once the first row was auto-matched (no field map): what was matched, for verbose output.</summary>
+        public string? AutoMatchDescription { get; private set; }
+
+        /// <summary>For custom fields whose type was inferred: "Loyalty Tier: string".</summary>
+        public IEnumerable<string> DescribeInferredTypes()
+        {
+            foreach (var s in _custom) if (s.Key != null) yield return $"{s.Name}: {s.Type.ToString().ToLowerInvariant()}";
+        }
+
+        public MapResult Map(IRecordReader? row)
+        {
+            if (row == null) return MapResult.Error(ErrorIds.NullRow, "the row is empty ($null)");
+
+            string? emailProperty = _map?.Email;
+            KeyValuePair<string, string>[] standard = _standard;
+            if (_map == null)
+            {
+                emailProperty = AutoMatchEmail(row);
+                if (emailProperty == null)
+                    return MapResult.Error(ErrorIds.MissingEmail,
+                        "no field map was given and the row has no Email, EmailAddress, Mail or UserPrincipalName property holding an address");
+                standard = AutoMatchNames(row);
+                if (AutoMatchDescription == null)
+                {
+                    var sb = new StringBuilder("Email<-").Append(emailProperty);
+                    foreach (var kv in standard) sb.Append(", ").Append(kv.Key).Append("<-").Append(kv.Value);
+                    AutoMatchDescription = sb.ToString();
+                }
+            }
+
+            if (!row.TryGetValue(emailProperty!, out var rawEmail))
+                return MapResult.Error(ErrorIds.MissingEmail, $"the row has no property '{emailProperty}' (mapped to Email)");
+            var email = AsText(rawEmail)?.Trim();
+            if (string.IsNullOrEmpty(email))
+                return MapResult.Error(ErrorIds.MissingEmail, $"property '{emailProperty}' (mapped to Email) is empty");
+            var emailProblem = EmailAddress.Check(email!);
+            if (emailProblem != null)
+                return MapResult.Error(ErrorIds.InvalidEmail, $"'{Shorten(email!)}' in property '{emailProperty}' is not an email address: {emailProblem}");
+
+            string? segment = null;
+            if (_segmentProperty != null && row.TryGetValue(_segmentProperty, out var rawSegment))
+            {
+                var text = AsText(rawSegment);
+                if (text == null && rawSegment != null && !(rawSegment is string))
+                    return MapResult.Error(ErrorIds.InvalidFieldValue, $"property '{_segmentProperty}' (the segment) holds {Describe(rawSegment)}, not a name");
+                segment = string.IsNullOrWhiteSpace(text) ? null : text!.Trim();
+            }
+
+            var fields = new List<KeyValuePair<string, FieldValue>>(standard.Length);
+            foreach (var kv in standard)
+            {
+                if (!row.TryGetValue(kv.Value, out var raw) || IsEmpty(raw)) continue;
+                var error = ConvertStandard(kv.Key, kv.Value, raw!, out var value);
+                if (error != null) return MapResult.Error(ErrorIds.InvalidFieldValue, error);
+                fields.Add(new KeyValuePair<string, FieldValue>(kv.Key, value));
+            }
+
+            KeyValuePair<string, FieldValue>[] custom = Array.Empty<KeyValuePair<string, FieldValue>>();
+            if (_custom.Length > 0)
+            {
+                var list = new List<KeyValuePair<string, FieldValue>>(_custom.Length);
+                foreach (var slot in _custom)
+                {
+                    if (!row.TryGetValue(slot.Property, out var raw) || IsEmpty(raw)) continue;
+                    var type = slot.Type == CustomFieldType.Auto ? Infer(raw!) : slot.Type;
+                    var error = ConvertCustom(slot.Name, slot.Property, type, raw!, out var value);
+                    if (error != null) return MapResult.Error(ErrorIds.InvalidFieldValue, error);
+                    if (slot.Key == null || slot.Type == CustomFieldType.Auto)
+                    {
+                        // The first value fixes the type: Autopilot keys a custom field by type and name, and one
+                        // field must not turn into two because a later row's value looked different.
+                        slot.Type = type;
+                        slot.Key = TypedKey(type, slot.Name);
+                    }
+                    list.Add(new KeyValuePair<string, FieldValue>(slot.Key, value));
+                }
+                custom = list.ToArray();
+            }
+
+            return MapResult.Ok(new MappedProfile(email!, segment, fields.ToArray(), custom));
+        }
+
+        /// <summary>The API's typed key: <c>string--Loyalty--Tier</c> for a string field "Loyalty Tier".</summary>
+        public static string TypedKey(CustomFieldType type, string name)
+        {
+            var prefix = type switch
+            {
+                CustomFieldType.Integer => "integer",
+                CustomFieldType.Float => "float",
+                CustomFieldType.Boolean => "boolean",
+                CustomFieldType.Date => "date",
+                _ => "string",
+            };
+            return prefix + "--" + name.Trim().Replace(" ", "--");
+        }
+
+        private string? AutoMatchEmail(IRecordReader row)
+        {
+            foreach (var candidate in EmailCandidates)
+            {
+                if (!row.TryGetValue(candidate, out var v)) continue;
+                var text = AsText(v)?.Trim();
+                if (string.IsNullOrEmpty(text)) continue;
+                // A UPN looks like an address but need not be one ("user@corp.local" is, "DOMAIN\user" is not).
+                if (candidate == "UserPrincipalName" && !EmailAddress.IsValid(text)) continue;
+                return candidate;
+            }
+            // A row that has an email-like property, all empty: name the first so the error says which.
+            foreach (var candidate in EmailCandidates)
+                if (candidate != "UserPrincipalName" && row.TryGetValue(candidate, out _)) return candidate;
+            return null;
+        }
+
+        private static KeyValuePair<string, string>[] AutoMatchNames(IRecordReader row)
+        {
+            var result = new List<KeyValuePair<string, string>>(2);
+            foreach (var c in FirstNameCandidates)
+                if (row.TryGetValue(c, out var v) && !IsEmpty(v)) { result.Add(new KeyValuePair<string, string>("FirstName", c)); break; }
+            foreach (var c in LastNameCandidates)
+                if (row.TryGetValue(c, out var v) && !IsEmpty(v)) { result.Add(new KeyValuePair<string, string>("LastName", c)); break; }
+            return result.ToArray();
+        }
+
+        private static bool IsEmpty(object? v) => v == null || v is DBNull || (v is string s && string.IsNullOrWhiteSpace(s));
+
+        /// <summary>Text of a scalar value (invariant culture); null for null and for values that are not scalars.</summary>
+        private static string? AsText(object? v)
+        {
+            switch (v)
+            {
+                case null: return null;
+                case DBNull _: return null;
+                case string s: return s;
+                case char c: return c.ToString();
+                case bool b: return b ? "true" : "false";
+                case DateTime dt: return FormatDate(dt);
+                case DateTimeOffset dto: return FormatDate(dto);
+                case IFormattable f when IsScalar(v): return f.ToString(null, CultureInfo.InvariantCulture);
+                case Guid g: return g.ToString();
+                case Uri u: return u.ToString();
+                default: return null;
+            }
+        }
+
+        private static bool IsScalar(object v) => v.GetType().IsPrimitive || v is decimal || v is Enum || v is Guid || v is TimeSpan;
+
+        private static string? ConvertStandard(string field, string property, object raw, out FieldValue value)
+        {
+            value = default;
+            if (field == "unsubscribed")
+            {
+                if (!TryBoolean(raw, out var b)) return $"property '{property}' (mapped to unsubscribed) holds {Describe(raw)}, not true or false";
+                value = FieldValue.FromBoolean(b);
+                return null;
+            }
+            var text = AsText(raw);
+            if (text == null) return $"property '{property}' (mapped to {field}) holds {Describe(raw)}, not a single value";
+            text = text.Trim();
+            if (text.Length > MaxValueLength) return $"property '{property}' (mapped to {field}) is {text.Length} characters long; at most {MaxValueLength} are sent";
+            value = FieldValue.FromString(text);
+            return null;
+        }
+
+        private static CustomFieldType Infer(object raw) => raw switch
+        {
+            bool _ => CustomFieldType.Boolean,
+            sbyte _ or byte _ or short _ or ushort _ or int _ or uint _ or long _ or ulong _ => CustomFieldType.Integer,
+            float _ or double _ or decimal _ => CustomFieldType.Float,
+            DateTime _ or DateTimeOffset _ => CustomFieldType.Date,
+            _ => CustomFieldType.String,
+        };
+
+        private static string? ConvertCustom(string name, string property, CustomFieldType type, object raw, out FieldValue value)
+        {
+            value = default;
+            string where = $"property '{property}' (custom field '{name}', {type.ToString().ToLowerInvariant()})";
+            switch (type)
+            {
+                case CustomFieldType.Integer:
+                    if (TryInteger(raw, out var i)) { value = FieldValue.FromInteger(i); return null; }
+                    return $"{where} holds {Describe(raw)}, not a whole number";
+                case CustomFieldType.Float:
+                    if (TryFloat(raw, out var d)) { value = FieldValue.FromFloat(d); return null; }
+                    return $"{where} holds {Describe(raw)}, not a finite number (use '.' as the decimal separator)";
+                case CustomFieldType.Boolean:
+                    if (TryBoolean(raw, out var b)) { value = FieldValue.FromBoolean(b); return null; }
+                    return $"{where} holds {Describe(raw)}, not true or false";
+                case CustomFieldType.Date:
+                    if (TryDate(raw, out var iso)) { value = FieldValue.FromDate(iso); return null; }
+                    return $"{where} holds {Describe(raw)}, not a date (use ISO 8601, e.g. 2026-11-23 or 2026-11-23T10:00:00Z)";
+                default:
+                    var text = AsText(raw);
+                    if (text == null) return $"{where} holds {Describe(raw)}, not a single value";
+                    if (text.Length > MaxValueLength) return $"{where} is {text.Length} characters long; at most {MaxValueLength} are sent";
+                    value = FieldValue.FromString(text);
+                    return null;
+            }
+        }
+
+        private static bool TryInteger(object raw, out long result)
+        {
+            switch (raw)
+            {
+                case long l: result = l; return true;
+                case int n: result = n; return true;
+                case short n: result = n; return true;
+                case byte n: result = n; return true;
+                case sbyte n: result = n; return true;
+                case ushort n: result = n; return true;
+                case uint n: result = n; return true;
+                case ulong n when n <= long.MaxValue: result = (long)n; return true;
+                case double d when d == Math.Floor(d) && d >= long.MinValue && d <= long.MaxValue: result = (long)d; return true;
+                case float f when f == Math.Floor(f) && f >= long.MinValue && f <= long.MaxValue: result = (long)f; return true;
+                case decimal m when m == decimal.Truncate(m) && m >= long.MinValue && m <= long.MaxValue: result = (long)m; return true;
+                case string s: return long.TryParse(s.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out result);
+                default: result = 0; return false;
+            }
+        }
+
+        private static bool TryFloat(object raw, out double result)
+        {
+            switch (raw)
+            {
+                case double d: result = d; break;
+                case float f: result = f; break;
+                case decimal m: result = (double)m; break;
+                case string s:
+                    if (!double.TryParse(s.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out result)) return false;
+                    break;
+                default:
+                    if (TryInteger(raw, out var l) && !(raw is string)) { result = l; break; }
+                    result = 0; return false;
+            }
+            return !double.IsNaN(result) && !double.IsInfinity(result);
+        }
+
+        private static bool TryBoolean(object raw, out bool result)
+        {
+            switch (raw)
+            {
+                case bool b: result = b; return true;
+                case string s:
+                    switch (s.Trim().ToLowerInvariant())
+                    {
+                        case "true": case "yes": case "1": case "y": result = true; return true;
+                        case "false": case "no": case "0": case "n": result = false; return true;
+                    }
+                    break;
+                case int n when n == 0 || n == 1: result = n == 1; return true;
+                case long n when n == 0 || n == 1: result = n == 1; return true;
+            }
+            result = false;
+            return false;
+        }
+
+        private static bool TryDate(object raw, out string iso)
+        {
+            switch (raw)
+            {
+                case DateTime dt: iso = FormatDate(dt); return true;
+                case DateTimeOffset dto: iso = FormatDate(dto); return true;
+                case string s when DateTimeOffset.TryParse(s.Trim(), CultureInfo.InvariantCulture,
+                    DateTimeStyles.AssumeUniversal | DateTimeStyles.AllowWhiteSpaces, out var parsed):
+                    iso = FormatDate(parsed); return true;
+            }
+            iso = "";
+            return false;
+        }
+
+        /// <summary>ISO 8601 in UTC. A DateTime of unspecified kind (SQL dates, parsed CSV text) is taken as UTC,
+        /// so a date-only value keeps its calendar day.</summary>
+        private static string FormatDate(DateTime dt)
+        {
+            var utc = dt.Kind == DateTimeKind.Local ? dt.ToUniversalTime() : DateTime.SpecifyKind(dt, DateTimeKind.Utc);
+            return utc.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        }
+
+        private static string FormatDate(DateTimeOffset dto) =>
+            dto.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+        private static string Describe(object? v)
+        {
+            if (v == null) return "nothing";
+            if (v is string s) return $"'{Shorten(s)}'";
+            if (v is IDictionary) return "a dictionary";
+            if (v is IEnumerable) return "a list of values";
+            var text = AsText(v);
+            if (text != null) return $"'{Shorten(text)}' ({v.GetType().Name})";
+            return $"an object of type {v.GetType().FullName}";
+        }
+
+        private static string Shorten(string s)
+        {
+            var sb = new StringBuilder(Math.Min(s.Length, 80));
+            foreach (var c in s)
+            {
+                if (sb.Length >= 60) { sb.Append("…"); break; }
+                sb.Append(char.IsControl(c) ? '?' : c);
+            }
+            return sb.ToString();
+        }
+    }
+}
