@@ -44,7 +44,7 @@ namespace AutopilotExport.Engine.Export
         private readonly Action<RetryNotice> _onRetry;
         private readonly Action _onAttempt;
 
-        public ResiliencePolicy(double requestsPerSecond, int maxRetries, TimeSpan requestTimeout,
+        public ResiliencePolicy(double requestsPerSecond, int maxRetries, TimeSpan requestTimeout, TimeSpan retryBaseDelay,
             Action<RetryNotice> onRetry, Action onAttempt, Random? jitter = null)
         {
             _onRetry = onRetry;
@@ -61,7 +61,7 @@ namespace AutopilotExport.Engine.Export
                     MaxRetryAttempts = Math.Max(0, maxRetries),
                     BackoffType = DelayBackoffType.Exponential,
                     UseJitter = true,
-                    Delay = TimeSpan.FromMilliseconds(500),
+                    Delay = retryBaseDelay,
                     MaxDelay = TimeSpan.FromSeconds(30),
                     DelayGenerator = args =>
                     {
@@ -87,9 +87,12 @@ namespace AutopilotExport.Engine.Export
                     ShouldHandle = new PredicateBuilder()
                         .Handle<AutopilotApiException>(e => e.StatusCode == 0 || e.StatusCode >= 500)
                         .Handle<TimeoutRejectedException>(),
+                    // Counted over two minutes and from eight calls on: a caller backing off exponentially
+                    // makes few calls per window, and an outage must still trip the breaker within about a
+                    // minute (8 attempts at the default 0.5 s base delay), while scattered faults never do.
                     FailureRatio = 0.8,
-                    MinimumThroughput = 20,
-                    SamplingDuration = TimeSpan.FromSeconds(30),
+                    MinimumThroughput = 8,
+                    SamplingDuration = TimeSpan.FromMinutes(2),
                     BreakDuration = TimeSpan.FromSeconds(30),
                 })
                 .Build();

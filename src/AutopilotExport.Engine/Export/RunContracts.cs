@@ -23,6 +23,8 @@ namespace AutopilotExport.Engine.Export
         /// <summary>Client-side pace; 0 turns pacing off (for emulators run without a limit).</summary>
         public double RequestsPerSecond { get; set; } = 5;
         public int MaxRetries { get; set; } = 8;
+        /// <summary>First backoff step when the API gave no Retry-After; doubles per attempt, with jitter, up to 30 s.</summary>
+        public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(500);
         public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
         /// <summary>Where the row-level report (JSON lines) goes; null: no report file.</summary>
         public string? ReportPath { get; set; }

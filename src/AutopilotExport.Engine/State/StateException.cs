@@ -1,0 +1,37 @@
+using System;
+
+namespace AutopilotExport.Engine.State
+{
+    /// <summary>Stable ids of state problems; the cmdlets use them as error ids.</summary>
+    public static class StateErrorIds
+    {
+        public const string StateFileCorrupt = "StateFileCorrupt";
+        public const string StateLocked = "StateLocked";
+        public const string ConnectionExists = "ConnectionExists";
+        public const string ConnectionNotFound = "ConnectionNotFound";
+        public const string ExportExists = "ExportExists";
+        public const string ExportNotFound = "ExportNotFound";
+        public const string ApiKeyMissing = "ApiKeyMissing";
+        public const string SecretUnreadable = "SecretUnreadable";
+        public const string InvalidName = "InvalidName";
+    }
+
+    /// <summary>
+    /// A problem with the saved state (a corrupt file, a name that exists or does not, a key that cannot be
+    /// read). <see cref="ErrorId"/> is one of <see cref="StateErrorIds"/>. Messages never contain a secret.
+    /// </summary>
+    public sealed class StateException : Exception
+    {
+        public StateException(string errorId, string message, string? path = null, Exception? inner = null)
+            : base(message, inner)
+        {
+            ErrorId = errorId;
+            Path = path;
+        }
+
+        public string ErrorId { get; }
+
+        /// <summary>The file concerned, when there is one.</summary>
+        public string? Path { get; }
+    }
+}

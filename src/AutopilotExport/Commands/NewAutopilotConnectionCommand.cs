@@ -1,0 +1,142 @@
+using System;
+using System.Management.Automation;
+using System.Security;
+using AutopilotExport.Engine.Api;
+using AutopilotExport.Engine.State;
+
+namespace AutopilotExport.Commands
+{
+    /// <summary>
+    /// Saves a connection to an Autopilot instance: checks the key with GET /account, records the data-privacy
+    /// consent and protects the key in the per-user state folder (or reads it from $env:AUTOPILOT_API_KEY at each use).
+    /// </summary>
+    [Cmdlet(VerbsCommon.New, "AutopilotConnection", SupportsShouldProcess = true)]
+    [OutputType(typeof(AutopilotConnection))]
+    public sealed class NewAutopilotConnectionCommand : AutopilotCmdlet
+    {
+        [Parameter(Mandatory = true, Position = 0, HelpMessage = "A name for the connection, used by -Connection of the other commands.")]
+        [ValidateNotNullOrEmpty]
+        public string Name { get; set; } = "";
+
+        [Parameter(Position = 1)]
+        public SecureString? ApiKey { get; set; }
+
+        [Parameter]
+        [ValidateNotNull]
+        public Uri BaseUri { get; set; } = new Uri(BaseUriPolicy.Default);
+
+        [Parameter]
+        public SwitchParameter AcceptDataPrivacy { get; set; }
+
+        [Parameter]
+        [ValidateRange(0.0, 1000.0)]
+        public double RequestsPerSecond { get; set; } = 5;
+
+        [Parameter]
+        public SwitchParameter SkipValidation { get; set; }
+
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            string name;
+            try
+            {
+                name = StateNames.Validate(Name, "connection");
+            }
+            catch (StateException ex)
+            {
+                ThrowTerminatingError(StateError(ex, Name));
+                return;
+            }
+
+            var uriProblem = BaseUriPolicy.Check(BaseUri);
+            if (uriProblem != null)
+                Terminate(new ArgumentException(uriProblem.Value.Message, nameof(BaseUri)), uriProblem.Value.ErrorId, ErrorCategory.InvalidArgument, BaseUri);
+            var baseUri = BaseUriPolicy.Normalize(BaseUri);
+
+            if (!AcceptDataPrivacy.IsPresent)
+            {
+                Terminate("ConsentRequired", ErrorCategory.PermissionDenied,
+                    "Exporting sends customer profiles (names, email addresses and the fields you map) to Autopilot, a third-party service: " +
+                    "the data leaves your organisation's compliance boundary and is processed under Autopilot's terms. " +
+                    "Confirm that this is allowed for the data you will export (privacy policy, data processing agreement, consent of the people concerned) " +
+                    "by running the command again with -AcceptDataPrivacy. The time of consent is recorded with the connection.",
+                    name);
+            }
+
+            if (!Force.IsPresent && WithState(() => Connections.Exists(name), name))
+            {
+                ThrowTerminatingError(StateError(new StateException(StateErrorIds.ConnectionExists,
+                    $"A connection named '{name}' exists already. Use -Force to replace it, or Remove-AutopilotConnection first."), name));
+            }
+
+            KeySource source;
+            string key;
+            if (ApiKey != null && ApiKey.Length > 0)
+            {
+                source = KeySource.Stored;
+                key = SecretText.ToPlainText(ApiKey).Trim();
+            }
+            else
+            {
+                source = KeySource.Environment;
+                key = Environment.GetEnvironmentVariable(ConnectionStore.ApiKeyEnvironmentVariable)?.Trim() ?? "";
+            }
+            if (key.Length == 0)
+            {
+                Terminate(StateErrorIds.ApiKeyMissing, ErrorCategory.AuthenticationError,
+                    $"No API key: pass -ApiKey (a SecureString, e.g. from Read-Host -AsSecureString or Get-Secret), or set the environment variable {ConnectionStore.ApiKeyEnvironmentVariable} " +
+                    "so the connection reads the key from there at each use.", name);
+            }
+
+            var endpoint = new Uri(baseUri);
+            if (!ShouldProcess($"Connection '{name}' to {endpoint.Host}", Force.IsPresent ? "Create or replace" : "Create")) return;
+
+            var now = DateTimeOffset.Now;
+            var record = new ConnectionRecord
+            {
+                Name = name,
+                BaseUri = baseUri,
+                KeySource = source,
+                RequestsPerSecond = RequestsPerSecond,
+                ConsentedAt = now,
+                CreatedAt = now,
+            };
+
+            if (!SkipValidation.IsPresent)
+            {
+                WriteVerbose($"Checking the key with GET /account at {endpoint.Host} (key from {(source == KeySource.Stored ? "-ApiKey" : "$env:" + ConnectionStore.ApiKeyEnvironmentVariable)}).");
+                try
+                {
+                    using var client = new AutopilotApiClient(endpoint, key);
+                    var account = Wait(ct => client.GetAccountAsync(ct), TimeSpan.FromSeconds(30));
+                    record.InstanceId = account.InstanceId;
+                    record.LastValidatedAt = DateTimeOffset.Now;
+                    WriteVerbose($"The key is good: instance {account.InstanceId}.");
+                }
+                catch (AutopilotApiException ex) when (ex.IsAuthFailure || ex.StatusCode == 200)
+                {
+                    Terminate("InvalidApiKey", ErrorCategory.AuthenticationError,
+                        $"Autopilot at {endpoint.Host} refused the API key ({SecretText.Scrub(ex.Message, key)}). Check the key in Autopilot under Settings > Autopilot API; nothing was saved.",
+                        name);
+                }
+                catch (AutopilotApiException ex)
+                {
+                    Terminate("ConnectionFailed", ErrorCategory.ConnectionError,
+                        $"Could not validate the connection at {endpoint.Host}: {SecretText.Scrub(ex.Message, key)}. Nothing was saved; use -SkipValidation to save it anyway.",
+                        name);
+                }
+                catch (TimeoutException ex)
+                {
+                    Terminate("ConnectionFailed", ErrorCategory.ConnectionError,
+                        $"Could not validate the connection at {endpoint.Host}: {ex.Message} Nothing was saved; use -SkipValidation to save it anyway.", name);
+                }
+            }
+
+            var saved = WithState(() => Connections.Save(record, source == KeySource.Stored ? key : null, overwrite: Force.IsPresent), name);
+            WriteObject(OutputConverter.ToOutput(saved));
+        }
+    }
+}

@@ -1,0 +1,99 @@
+using System;
+using System.Diagnostics;
+using System.Management.Automation;
+using AutopilotExport.Engine.Api;
+using AutopilotExport.Engine.State;
+
+namespace AutopilotExport.Commands
+{
+    /// <summary>Checks a saved connection with GET /account: is the host reachable and is the key accepted?</summary>
+    [Cmdlet(VerbsDiagnostic.Test, "AutopilotConnection")]
+    [OutputType(typeof(AutopilotConnectionTestResult))]
+    [OutputType(typeof(bool))]
+    public sealed class TestAutopilotConnectionCommand : AutopilotCmdlet
+    {
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, HelpMessage = "The name of the saved connection to test.")]
+        [ArgumentCompleter(typeof(ConnectionNameCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string Name { get; set; } = "";
+
+        [Parameter]
+        public SwitchParameter Quiet { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            ConnectionRecord? connection = null;
+            try
+            {
+                connection = Connections.Find(Name);
+            }
+            catch (StateException ex)
+            {
+                WriteError(StateError(ex, Name));
+                return;
+            }
+            if (connection == null)
+            {
+                WriteError(NotFound(StateErrorIds.ConnectionNotFound, "connection", Name));
+                return;
+            }
+
+            var result = new AutopilotConnectionTestResult { Name = connection.Name };
+            string key;
+            try
+            {
+                key = Connections.ResolveApiKey(connection);
+            }
+            catch (StateException ex)
+            {
+                result.Message = ex.Message;
+                Emit(result);
+                return;
+            }
+
+            var watch = Stopwatch.StartNew();
+            try
+            {
+                var endpoint = new Uri(connection.BaseUri);
+                WriteVerbose($"GET /account at {endpoint.Host} for connection '{connection.Name}'.");
+                using var client = new AutopilotApiClient(endpoint, key);
+                var account = Wait(ct => client.GetAccountAsync(ct), TimeSpan.FromSeconds(30));
+                result.Success = true;
+                result.StatusCode = 200;
+                result.InstanceId = account.InstanceId;
+                result.Message = "The key is accepted.";
+                var now = DateTimeOffset.Now;
+                try
+                {
+                    Connections.Update(connection.Name, c => { c.LastValidatedAt = now; c.InstanceId = account.InstanceId; });
+                }
+                catch (Exception ex) when (ex is StateException || ex is System.IO.IOException || ex is UnauthorizedAccessException)
+                {
+                    WriteWarning($"The test passed, but the time of validation could not be saved: {ex.Message}");
+                }
+            }
+            catch (AutopilotApiException ex)
+            {
+                result.StatusCode = ex.StatusCode;
+                result.Message = ex.IsAuthFailure
+                    ? $"The key was refused ({SecretText.Scrub(ex.Message, key)})."
+                    : SecretText.Scrub(ex.Message, key);
+            }
+            catch (TimeoutException ex)
+            {
+                result.Message = ex.Message;
+            }
+            finally
+            {
+                result.ResponseTime = watch.Elapsed;
+            }
+            Emit(result);
+        }
+
+        private void Emit(AutopilotConnectionTestResult result)
+        {
+            if (Quiet.IsPresent) WriteObject(result.Success);
+            else WriteObject(result);
+        }
+    }
+}

@@ -1,0 +1,175 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using AutopilotExport.Engine.State;
+
+namespace AutopilotExport.Commands
+{
+    /// <summary>Shared plumbing of the AutopilotExport cmdlets: state stores, error records, cancellable waits.</summary>
+    public abstract class AutopilotCmdlet : PSCmdlet
+    {
+        private readonly CancellationTokenSource _stopping = new CancellationTokenSource();
+        private StateHome? _home;
+        private ConnectionStore? _connections;
+        private ExportStore? _exports;
+
+        /// <summary>Cancelled when the user presses Ctrl+C (StopProcessing).</summary>
+        protected CancellationToken Stopping => _stopping.Token;
+
+        protected StateHome Home
+        {
+            get
+            {
+                if (_home == null)
+                {
+                    _home = StateHome.Resolve();
+                    var source = string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(StateHome.EnvironmentVariable))
+                        ? "the per-user default" : "$env:" + StateHome.EnvironmentVariable;
+                    WriteDebug($"State folder: {_home.Path} (from {source}).");
+                }
+                return _home;
+            }
+        }
+        protected ConnectionStore Connections => _connections ??= new ConnectionStore(Home);
+        protected ExportStore Exports => _exports ??= new ExportStore(Home);
+
+        protected override void StopProcessing()
+        {
+            try { _stopping.Cancel(); } catch (ObjectDisposedException) { }
+            base.StopProcessing();
+        }
+
+        /// <summary>Waits for an engine call on the pipeline thread, cancelled by Ctrl+C and by <paramref name="timeout"/>.</summary>
+        protected T Wait<T>(Func<CancellationToken, Task<T>> call, TimeSpan timeout)
+        {
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+            linked.CancelAfter(timeout);
+            try
+            {
+                return call(linked.Token).GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            {
+                throw new PipelineStoppedException();
+            }
+            catch (OperationCanceledException ex)
+            {
+                throw new TimeoutException($"No answer within {timeout.TotalSeconds:0} s.", ex);
+            }
+        }
+
+        /// <summary>Ends the command with a terminating error.</summary>
+        protected void Terminate(string errorId, ErrorCategory category, string message, object? target, Exception? inner = null)
+        {
+            ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(message, inner), errorId, category, target));
+        }
+
+        protected void Terminate(Exception exception, string errorId, ErrorCategory category, object? target)
+        {
+            ThrowTerminatingError(new ErrorRecord(exception, errorId, category, target));
+        }
+
+        protected ErrorRecord StateError(StateException ex, object? target) =>
+            new ErrorRecord(ex, ex.ErrorId, CategoryOf(ex.ErrorId), target);
+
+        protected ErrorRecord IoError(Exception ex, object? target) =>
+            new ErrorRecord(new IOException($"Cannot use the state folder '{Home.Path}': {ex.Message}", ex),
+                "StateFolderUnavailable", ErrorCategory.WriteError, target);
+
+        /// <summary>Runs a state operation; a state or file problem ends the command (the state is unusable).</summary>
+        protected T WithState<T>(Func<T> action, object? target)
+        {
+            try
+            {
+                return action();
+            }
+            catch (StateException ex)
+            {
+                ThrowTerminatingError(StateError(ex, target));
+                throw; // unreachable
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                ThrowTerminatingError(IoError(ex, target));
+                throw;
+            }
+        }
+
+        protected void WithState(Action action, object? target) => WithState(() => { action(); return true; }, target);
+
+        protected static ErrorCategory CategoryOf(string stateErrorId)
+        {
+            switch (stateErrorId)
+            {
+                case StateErrorIds.StateFileCorrupt: return ErrorCategory.ReadError;
+                case StateErrorIds.StateLocked: return ErrorCategory.ResourceBusy;
+                case StateErrorIds.ConnectionExists:
+                case StateErrorIds.ExportExists: return ErrorCategory.ResourceExists;
+                case StateErrorIds.ConnectionNotFound:
+                case StateErrorIds.ExportNotFound: return ErrorCategory.ObjectNotFound;
+                case StateErrorIds.ApiKeyMissing: return ErrorCategory.AuthenticationError;
+                case StateErrorIds.SecretUnreadable: return ErrorCategory.SecurityError;
+                case StateErrorIds.InvalidName: return ErrorCategory.InvalidArgument;
+                default: return ErrorCategory.NotSpecified;
+            }
+        }
+
+        protected ErrorRecord NotFound(string errorId, string what, string name) =>
+            new ErrorRecord(new ItemNotFoundException($"No saved {what} named '{name}' was found. {(what == "connection" ? "Get-AutopilotConnection" : "Get-AutopilotExport")} lists the saved ones."),
+                errorId, ErrorCategory.ObjectNotFound, name);
+
+        /// <summary>
+        /// Items whose Name matches any of the patterns (wildcards allowed), each once, in the store's order.
+        /// A plain name (no wildcard) that matches nothing is a non-terminating not-found error.
+        /// </summary>
+        protected IEnumerable<T> SelectByName<T>(IReadOnlyList<T> all, Func<T, string> name, string[]? patterns, string errorId, string what)
+        {
+            if (patterns == null || patterns.Length == 0)
+            {
+                foreach (var item in all) yield return item;
+                yield break;
+            }
+            var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var raw in patterns)
+            {
+                var pattern = raw?.Trim() ?? "";
+                if (pattern.Length == 0) continue;
+                bool wildcard = WildcardPattern.ContainsWildcardCharacters(pattern);
+                var matcher = new WildcardPattern(pattern, WildcardOptions.IgnoreCase);
+                bool any = false;
+                foreach (var item in all)
+                {
+                    var n = name(item);
+                    if (!(wildcard ? matcher.IsMatch(n) : string.Equals(n, pattern, StringComparison.OrdinalIgnoreCase))) continue;
+                    any = true;
+                    if (seen.Add(n)) yield return item;
+                }
+                if (!any && !wildcard) WriteError(NotFound(errorId, what, pattern));
+            }
+        }
+
+        /// <summary>True when -WhatIf (or $WhatIfPreference) is in effect for this command.</summary>
+        protected bool IsWhatIf()
+        {
+            if (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var v))
+                return v is SwitchParameter s ? s.IsPresent : LanguagePrimitives.IsTrue(v);
+            var pref = GetVariableValue("WhatIfPreference");
+            return pref != null && LanguagePrimitives.IsTrue(pref is PSObject p ? p.BaseObject : pref);
+        }
+
+        /// <summary>
+        /// The confirm step of a high-impact change: -Force skips the prompt (unless -Confirm is given explicitly),
+        /// -WhatIf is always honoured.
+        /// </summary>
+        protected bool ConfirmChange(bool force, string target, string action)
+        {
+            bool explicitConfirm = MyInvocation.BoundParameters.TryGetValue("Confirm", out var c) && LanguagePrimitives.IsTrue(c is SwitchParameter sp ? sp.IsPresent : c);
+            if (force && !explicitConfirm && !IsWhatIf()) return true;
+            return ShouldProcess(target, action);
+        }
+    }
+}

@@ -1,0 +1,89 @@
+using System;
+using System.Collections.Specialized;
+using System.Linq;
+using AutopilotExport.Engine.Export;
+using AutopilotExport.Engine.Mapping;
+using AutopilotExport.Engine.State;
+
+namespace AutopilotExport.Commands
+{
+    /// <summary>Engine/state records to the module's output types.</summary>
+    internal static class OutputConverter
+    {
+        public static AutopilotConnection ToOutput(ConnectionRecord r) => new AutopilotConnection
+        {
+            Name = r.Name,
+            BaseUri = r.BaseUri,
+            KeySource = r.KeySource.ToString(),
+            KeyProtection = r.KeySource == KeySource.Environment
+                ? $"Not stored (read from ${ConnectionStore.ApiKeyEnvironmentVariable})"
+                : r.KeyProtection ?? "",
+            RequestsPerSecond = r.RequestsPerSecond,
+            ConsentedAt = r.ConsentedAt,
+            CreatedAt = r.CreatedAt,
+            InstanceId = r.InstanceId,
+            LastValidatedAt = r.LastValidatedAt,
+        };
+
+        public static AutopilotExportDefinition ToOutput(ExportRecord r) => new AutopilotExportDefinition
+        {
+            Name = r.Name,
+            Connection = r.Connection,
+            Segments = (r.Segments ?? new System.Collections.Generic.List<string>()).ToArray(),
+            SegmentProperty = r.SegmentProperty,
+            MaxProfiles = r.MaxProfiles,
+            FieldMap = r.FieldMap == null ? null : ToOutput(r.FieldMap.ToFieldMap()),
+            CreatedAt = r.CreatedAt,
+            ModifiedAt = r.ModifiedAt,
+            LastRunAt = r.LastRunAt,
+            LastRunStatus = r.LastRunStatus,
+        };
+
+        public static AutopilotFieldMap ToOutput(FieldMap map)
+        {
+            // A stable order for display: standard fields in the API's order, custom fields by name.
+            var standard = new OrderedDictionary(StringComparer.OrdinalIgnoreCase);
+            foreach (var kv in map.Standard.OrderBy(kv => IndexOfStandard(kv.Key)).ThenBy(kv => kv.Key, StringComparer.OrdinalIgnoreCase))
+                standard[kv.Key] = kv.Value;
+            var custom = new OrderedDictionary(StringComparer.OrdinalIgnoreCase);
+            foreach (var kv in map.Custom.OrderBy(kv => kv.Key, StringComparer.OrdinalIgnoreCase))
+                custom[kv.Key] = $"{kv.Value.Property} ({kv.Value.Type.ToString().ToLowerInvariant()})";
+            return new AutopilotFieldMap { Email = map.Email, Standard = standard, Custom = custom };
+        }
+
+        private static int IndexOfStandard(string name)
+        {
+            for (int i = 0; i < StandardFields.Names.Count; i++)
+                if (string.Equals(StandardFields.Names[i], name, StringComparison.OrdinalIgnoreCase)) return i;
+            return int.MaxValue;
+        }
+
+        public static AutopilotExportResult ToOutput(ExportSummary s, string[] requestedSegments) => new AutopilotExportResult
+        {
+            Export = s.ExportName,
+            Connection = s.ConnectionName,
+            Segments = s.Segments != null && s.Segments.Count > 0 ? s.Segments.Select(x => x.Name).ToArray() : requestedSegments,
+            Status = s.Status.ToString(),
+            Received = s.Counters?.Received ?? 0,
+            Exported = s.Counters?.Exported ?? 0,
+            Invalid = s.Counters?.Invalid ?? 0,
+            Duplicate = s.Counters?.Duplicate ?? 0,
+            Failed = s.Counters?.Failed ?? 0,
+            Batches = s.Counters?.Batches ?? 0,
+            Retries = s.Counters?.Retries ?? 0,
+            Throttled = s.Counters?.Throttled ?? 0,
+            Duration = s.Duration,
+            StartTime = s.StartedAt,
+            ReportPath = s.ReportPath,
+            SegmentDetails = (s.Segments ?? Array.Empty<SegmentSummary>()).Select(x => new AutopilotSegmentResult
+            {
+                Segment = x.Name,
+                ListId = x.ListId,
+                ListCreated = x.ListCreated,
+                Profiles = x.Profiles,
+                Exported = x.Exported,
+            }).ToArray(),
+            ErrorMessage = s.FatalMessage,
+        };
+    }
+}

@@ -1,0 +1,149 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Management.Automation;
+using AutopilotExport.Engine.Mapping;
+
+namespace AutopilotExport.Commands
+{
+    /// <summary>Adapts pipeline input to the engine's <see cref="IRecordReader"/>. Used on the pipeline thread only.</summary>
+    internal static class RecordReaders
+    {
+        /// <summary>Null for a $null row (the engine reports it as NullRow).</summary>
+        public static IRecordReader? For(object? input)
+        {
+            if (input == null) return null;
+            if (input is PSObject pso)
+            {
+                var baseObject = pso.BaseObject;
+                if (baseObject == null) return null;
+                if (baseObject is IDictionary dict) return new DictionaryRecordReader(dict);
+                return new PSObjectRecordReader(pso);
+            }
+            if (input is IDictionary d) return new DictionaryRecordReader(d);
+            return new PSObjectRecordReader(PSObject.AsPSObject(input));
+        }
+
+        /// <summary>A property value as a plain .NET object: PSObject wrappers removed, AutomationNull as null.</summary>
+        internal static object? Unwrap(object? value)
+        {
+            // The engine never sees a PowerShell type; a nested [pscustomobject] arrives as its (non-scalar) base object.
+            return value is PSObject p ? p.BaseObject : value;
+        }
+    }
+
+    /// <summary>A PSObject row: CSV rows, AD users, SQL DataRows, any .NET object. Case-insensitive, as PowerShell is.</summary>
+    internal sealed class PSObjectRecordReader : IRecordReader
+    {
+        // Members PowerShell adds that are not the row's data: remoting/job decorations and the DataRow adapter's own members.
+        private static readonly HashSet<string> Noise = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+        {
+            "PSComputerName", "PSShowComputerName", "RunspaceId", "PSSourceJobInstanceId",
+        };
+        private static readonly HashSet<string> DataRowNoise = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+        {
+            "RowError", "RowState", "Table", "ItemArray", "HasErrors",
+        };
+
+        private readonly PSObject _row;
+
+        public PSObjectRecordReader(PSObject row) { _row = row ?? throw new ArgumentNullException(nameof(row)); }
+
+        public bool TryGetValue(string property, out object? value)
+        {
+            value = null;
+            if (string.IsNullOrEmpty(property)) return false;
+            PSPropertyInfo? info;
+            try
+            {
+                info = _row.Properties[property];
+            }
+            catch (ExtendedTypeSystemException)
+            {
+                return false;
+            }
+            if (info == null) return false;
+            try
+            {
+                value = RecordReaders.Unwrap(info.Value);
+            }
+            catch (Exception ex) when (ex is GetValueException || ex is ExtendedTypeSystemException || ex is InvalidOperationException)
+            {
+                // A getter that throws (e.g. an adapter property that is not loaded): the row has the property, without a value.
+                value = null;
+            }
+            return true;
+        }
+
+        public IEnumerable<string> PropertyNames
+        {
+            get
+            {
+                bool dataRow = _row.BaseObject is System.Data.DataRow;
+                foreach (var p in _row.Properties)
+                {
+                    if (Noise.Contains(p.Name)) continue;
+                    if (dataRow && DataRowNoise.Contains(p.Name)) continue;
+                    yield return p.Name;
+                }
+            }
+        }
+    }
+
+    /// <summary>A hashtable or other IDictionary row. Keys are matched case-insensitively.</summary>
+    internal sealed class DictionaryRecordReader : IRecordReader
+    {
+        private readonly IDictionary _row;
+        private Dictionary<string, object>? _folded;
+
+        public DictionaryRecordReader(IDictionary row) { _row = row ?? throw new ArgumentNullException(nameof(row)); }
+
+        public bool TryGetValue(string property, out object? value)
+        {
+            value = null;
+            if (property == null) return false;
+            try
+            {
+                if (_row.Contains(property))
+                {
+                    value = RecordReaders.Unwrap(_row[property]);
+                    return true;
+                }
+            }
+            catch (ArgumentException) { /* a dictionary with non-string keys */ }
+            catch (InvalidCastException) { }
+
+            if (_folded == null)
+            {
+                _folded = new Dictionary<string, object>(StringComparer.OrdinalIgnoreCase);
+                foreach (DictionaryEntry e in _row)
+                {
+                    var key = KeyText(e.Key);
+                    if (key != null && !_folded.ContainsKey(key)) _folded[key] = e.Key;
+                }
+            }
+            if (!_folded.TryGetValue(property, out var originalKey)) return false;
+            value = RecordReaders.Unwrap(_row[originalKey]);
+            return true;
+        }
+
+        public IEnumerable<string> PropertyNames
+        {
+            get
+            {
+                foreach (DictionaryEntry e in _row)
+                {
+                    var key = KeyText(e.Key);
+                    if (key != null) yield return key;
+                }
+            }
+        }
+
+        private static string? KeyText(object? key)
+        {
+            if (key is PSObject p) key = p.BaseObject;
+            return key == null ? null : Convert.ToString(key, CultureInfo.InvariantCulture);
+        }
+    }
+}

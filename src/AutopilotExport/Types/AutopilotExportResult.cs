@@ -1,0 +1,41 @@
+using System;
+
+namespace AutopilotExport
+{
+    /// <summary>The outcome of one Start-AutopilotExport run (also in $global:AutopilotLastExportResult).</summary>
+    public sealed class AutopilotExportResult
+    {
+        public string Export { get; set; } = "";
+        public string Connection { get; set; } = "";
+        public string[] Segments { get; set; } = Array.Empty<string>();
+        /// <summary>"Succeeded", "CompletedWithErrors", "Failed" or "Cancelled".</summary>
+        public string Status { get; set; } = "";
+        public long Received { get; set; }
+        public long Exported { get; set; }
+        public long Invalid { get; set; }
+        public long Duplicate { get; set; }
+        public long Failed { get; set; }
+        public long Batches { get; set; }
+        public long Retries { get; set; }
+        public long Throttled { get; set; }
+        public TimeSpan Duration { get; set; }
+        public DateTimeOffset StartTime { get; set; }
+        public string? ReportPath { get; set; }
+        public AutopilotSegmentResult[] SegmentDetails { get; set; } = Array.Empty<AutopilotSegmentResult>();
+        public string? ErrorMessage { get; set; }
+
+        public override string ToString() => $"{Export}: {Status} ({Exported} of {Received} exported)";
+    }
+
+    /// <summary>One segment's Autopilot list and its counts.</summary>
+    public sealed class AutopilotSegmentResult
+    {
+        public string Segment { get; set; } = "";
+        public string? ListId { get; set; }
+        public bool ListCreated { get; set; }
+        public long Profiles { get; set; }
+        public long Exported { get; set; }
+
+        public override string ToString() => $"{Segment}: {Exported}/{Profiles}";
+    }
+}

@@ -1,0 +1,50 @@
+using AutopilotExport.Engine.Mapping;
+
+namespace AutopilotExport.Engine.Tests.Mapping;
+
+public class EmailAddressTests
+{
+    [Theory]
+    [InlineData("ada@example.com")]
+    [InlineData("Ada.Lovelace+news@Example.co.uk")]
+    [InlineData("o'brien@example.ie")]
+    [InlineData("josé@exämple.de")]
+    [InlineData("用户@例子.广告")]
+    [InlineData("a@b.io")]
+    [InlineData("x_y-z@sub-domain.example.com")]
+    public void Accepts_plain_and_internationalised_mailboxes(string email) => Assert.Null(EmailAddress.Check(email));
+
+    [Theory]
+    [InlineData("", "has no '@'")]
+    [InlineData("ada.example.com", "has no '@'")]
+    [InlineData("ada@@example.com", "more than one '@'")]
+    [InlineData("@example.com", "before '@' is empty")]
+    [InlineData("ada@", "after '@' is empty")]
+    [InlineData("ada@localhost", "has no dot")]
+    [InlineData(".ada@example.com", "starts or ends with a dot")]
+    [InlineData("ada.@example.com", "starts or ends with a dot")]
+    [InlineData("a..da@example.com", "two dots")]
+    [InlineData("ada lovelace@example.com", "white space")]
+    [InlineData("ada@exa mple.com", "white space")]
+    [InlineData("ada\u0007@example.com", "control character")]
+    [InlineData("ada@example..com", "empty label")]
+    [InlineData("ada@-example.com", "starts or ends with '-'")]
+    [InlineData("ada@example.123", "numeric label")]
+    [InlineData("Ada <ada@example.com>", "white space")]
+    [InlineData("<ada>@example.com", "not allowed")]
+    [InlineData("ada@exa_mple.com", "not allowed in the domain")]
+    [InlineData("=cmd|' /C calc'!A0", "has no '@'")]
+    public void Rejects_with_a_reason(string email, string reasonPart)
+    {
+        var reason = EmailAddress.Check(email);
+        Assert.NotNull(reason);
+        Assert.Contains(reasonPart, reason);
+    }
+
+    [Fact]
+    public void Rejects_overlong_addresses()
+    {
+        Assert.Contains("longer than 64", EmailAddress.Check(new string('a', 65) + "@example.com"));
+        Assert.Contains("longer than 254", EmailAddress.Check("a@" + string.Join(".", Enumerable.Repeat(new string('b', 60), 5)) + ".com"));
+    }
+}
