@@ -127,7 +127,6 @@ namespace AutopilotExport.Engine.Export
             Tell(new VerboseEvent(options.DryRun
                 ? $"WhatIf: mapping and validating '{options.ExportName}' without sending anything."
                 : $"Export '{options.ExportName}' to {client.Endpoint}: {pace}, {options.Concurrency} senders, batches of {options.BatchSize}, at most {options.MaxProfiles} profiles."));
-            if (options.FieldMap != null) Tell(new VerboseEvent("Field map: " + options.FieldMap.Describe()));
 
             _senders = options.DryRun
                 ? Array.Empty<Task>()
