@@ -19,29 +19,7 @@ Describe 'Start-AutopilotExport' {
 
         Import-Module -Name (Join-Path $RepoRoot 'AutopilotExport.psd1') -Force -ErrorAction Stop
 
-        function Get-FreeTcpPort {
-            $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-            try {
-                $listener.Start()
-                $listener.LocalEndpoint.Port
-            }
-            finally {
-                $listener.Stop()
-            }
-        }
-
-        function Stop-ProcessTree {
-            param([System.Diagnostics.Process] $Process)
-            if ($null -eq $Process -or $Process.HasExited) { return }
-            # dotnet run starts the emulator as a child process: stop the whole tree.
-            if ($PSVersionTable.PSEdition -eq 'Core') {
-                $Process.Kill($true)
-            }
-            else {
-                $null = & taskkill.exe /PID $Process.Id /T /F 2>&1
-            }
-            $null = $Process.WaitForExit(15000)
-        }
+        . (Join-Path $PSScriptRoot 'EmulatorSupport.ps1')
 
         function Reset-Emulator {
             $null = Invoke-RestMethod -Method Post -Uri "$EmulatorRoot/__emulator/reset"
@@ -69,34 +47,12 @@ Describe 'Start-AutopilotExport' {
             ([string]$ErrorRecord.FullyQualifiedErrorId).Split(',')[0]
         }
 
-        $ApiKey = 'pester-' + [guid]::NewGuid().ToString('N')
-        $SecureKey = ConvertTo-SecureString -String $ApiKey -AsPlainText -Force
-        $Port = Get-FreeTcpPort
-        $EmulatorRoot = "http://127.0.0.1:$Port"
-        $BaseUri = "$EmulatorRoot/v1"
-
-        $project = Join-Path $RepoRoot 'tests/AutopilotEmulator'
-        $argumentLine = "run --project `"$project`" -c Release -- --urls $EmulatorRoot --api-key $ApiKey --rate-limit 0"
-        $Emulator = Start-Process -FilePath 'dotnet' -ArgumentList $argumentLine -PassThru -NoNewWindow `
-            -RedirectStandardOutput (Join-Path $TestDrive 'emulator.out.log') `
-            -RedirectStandardError (Join-Path $TestDrive 'emulator.err.log')
-
-        $deadline = (Get-Date).AddMinutes(5)
-        $ready = $false
-        while (-not $ready) {
-            if ($Emulator.HasExited) {
-                $log = Get-Content -Raw -Path (Join-Path $TestDrive 'emulator.err.log') -ErrorAction SilentlyContinue
-                throw "The emulator exited with code $($Emulator.ExitCode). $log"
-            }
-            try {
-                $null = Invoke-RestMethod -Uri "$EmulatorRoot/__emulator/stats" -TimeoutSec 5
-                $ready = $true
-            }
-            catch {
-                if ((Get-Date) -gt $deadline) { throw "The emulator did not answer on $EmulatorRoot within 5 minutes." }
-                Start-Sleep -Milliseconds 500
-            }
-        }
+        $TestEmulator = Start-TestEmulator -RepoRoot $RepoRoot -LogFolder $TestDrive
+        $Emulator = $TestEmulator.Process
+        $ApiKey = $TestEmulator.ApiKey
+        $SecureKey = $TestEmulator.SecureKey
+        $EmulatorRoot = $TestEmulator.Root
+        $BaseUri = $TestEmulator.BaseUri
 
         # The emulator runs without a rate limit, so the client does not pace either.
         $null = New-AutopilotConnection -Name emu -ApiKey $SecureKey -BaseUri $BaseUri -RequestsPerSecond 0 -AcceptDataPrivacy

@@ -1,0 +1,71 @@
+<#
+    Shared by the Pester files that need the local Autopilot emulator: dot-source it in BeforeAll, then
+    $emu = Start-TestEmulator -RepoRoot $RepoRoot -LogFolder $TestDrive   ... and in AfterAll: Stop-ProcessTree $emu.Process
+#>
+
+function Get-FreeTcpPort {
+    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+    try {
+        $listener.Start()
+        $listener.LocalEndpoint.Port
+    }
+    finally {
+        $listener.Stop()
+    }
+}
+
+function Stop-ProcessTree {
+    param([System.Diagnostics.Process] $Process)
+    if ($null -eq $Process -or $Process.HasExited) { return }
+    # dotnet run starts the emulator as a child process: stop the whole tree.
+    if ($PSVersionTable.PSEdition -eq 'Core') {
+        $Process.Kill($true)
+    }
+    else {
+        $null = & taskkill.exe /PID $Process.Id /T /F 2>&1
+    }
+    $null = $Process.WaitForExit(15000)
+}
+
+function Start-TestEmulator {
+    <# Starts tests/AutopilotEmulator on a free loopback port, without a rate limit, with a fresh random key,
+       and waits until it answers. Returns @{ Process; Root; BaseUri; ApiKey; SecureKey }. #>
+    param(
+        [Parameter(Mandatory)] [string] $RepoRoot,
+        [Parameter(Mandatory)] [string] $LogFolder
+    )
+    $apiKey = 'pester-' + [guid]::NewGuid().ToString('N')
+    $root = "http://127.0.0.1:$(Get-FreeTcpPort)"
+    $project = Join-Path $RepoRoot 'tests/AutopilotEmulator'
+    $argumentLine = "run --project `"$project`" -c Release -- --urls $root --api-key $apiKey --rate-limit 0"
+    $errLog = Join-Path $LogFolder 'emulator.err.log'
+    $process = Start-Process -FilePath 'dotnet' -ArgumentList $argumentLine -PassThru -NoNewWindow `
+        -RedirectStandardOutput (Join-Path $LogFolder 'emulator.out.log') -RedirectStandardError $errLog
+
+    # The first start builds the emulator, so allow a few minutes.
+    $deadline = (Get-Date).AddMinutes(5)
+    while ($true) {
+        if ($process.HasExited) {
+            $log = Get-Content -Raw -Path $errLog -ErrorAction SilentlyContinue
+            throw "The emulator exited with code $($process.ExitCode). $log"
+        }
+        try {
+            $null = Invoke-RestMethod -Uri "$root/__emulator/stats" -TimeoutSec 5
+            break
+        }
+        catch {
+            if ((Get-Date) -gt $deadline) {
+                Stop-ProcessTree -Process $process
+                throw "The emulator did not answer on $root within 5 minutes."
+            }
+            Start-Sleep -Milliseconds 500
+        }
+    }
+    @{
+        Process   = $process
+        Root      = $root
+        BaseUri   = "$root/v1"
+        ApiKey    = $apiKey
+        SecureKey = ConvertTo-SecureString -String $apiKey -AsPlainText -Force
+    }
+}
