@@ -461,7 +461,10 @@ internal static class ApiHandlers
 
     // ---------------- lists ----------------
 
-    public static Task GetLists(HttpContext ctx, EmulatorState st)
+    public static Task GetLists(HttpContext ctx, EmulatorState st) => WriteLists(ctx, st, withMemberCounts: false);
+
+    /// <summary>{"lists":[{"list_id","title"}]}: the API's shape; the inspection route adds each list's member count.</summary>
+    internal static Task WriteLists(HttpContext ctx, EmulatorState st, bool withMemberCounts)
     {
         var w = HttpJson.NewWriter(out var buf);
         w.WriteStartObject();
@@ -471,6 +474,7 @@ internal static class ApiHandlers
             w.WriteStartObject();
             w.WriteString("list_id", l.Id);
             w.WriteString("title", l.Title);
+            if (withMemberCounts) w.WriteNumber("contacts", l.Members.Count);
             w.WriteEndObject();
         }
         w.WriteEndArray();

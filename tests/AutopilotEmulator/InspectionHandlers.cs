@@ -50,23 +50,7 @@ internal static class InspectionHandlers
         return HttpJson.SendAsync(ctx, 200, w, buf);
     }
 
-    public static Task Lists(HttpContext ctx, EmulatorState st)
-    {
-        var w = HttpJson.NewWriter(out var buf);
-        w.WriteStartObject();
-        w.WriteStartArray("lists");
-        foreach (var l in st.Store.Lists())
-        {
-            w.WriteStartObject();
-            w.WriteString("list_id", l.Id);
-            w.WriteString("title", l.Title);
-            w.WriteNumber("contacts", l.Members.Count);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-        w.WriteEndObject();
-        return HttpJson.SendAsync(ctx, 200, w, buf);
-    }
+    public static Task Lists(HttpContext ctx, EmulatorState st) => ApiHandlers.WriteLists(ctx, st, withMemberCounts: true);
 
     public static Task Stats(HttpContext ctx, EmulatorState st)
     {

@@ -11,15 +11,11 @@ Describe 'Autopilot connections' {
     BeforeAll {
         $RepoRoot = (Resolve-Path -Path (Join-Path $PSScriptRoot '../..')).Path
 
+        . (Join-Path $PSScriptRoot 'TestSupport.ps1')
         # An isolated state folder and no key in the environment: the user's own configuration is never touched.
-        $SavedHome = $env:AUTOPILOTEXPORT_HOME
-        $SavedKey = $env:AUTOPILOT_API_KEY
-        $env:AUTOPILOTEXPORT_HOME = Join-Path $TestDrive 'state'
-        Remove-Item -Path Env:AUTOPILOT_API_KEY -ErrorAction SilentlyContinue
+        $SavedState = Enter-IsolatedState -Folder $TestDrive
 
         Import-Module -Name (Join-Path $RepoRoot 'AutopilotExport.psd1') -Force -ErrorAction Stop
-
-        . (Join-Path $PSScriptRoot 'EmulatorSupport.ps1')
 
         $TestEmulator = Start-TestEmulator -RepoRoot $RepoRoot -LogFolder $TestDrive
         $Emulator = $TestEmulator.Process
@@ -32,10 +28,7 @@ Describe 'Autopilot connections' {
     AfterAll {
         Stop-ProcessTree -Process $Emulator
         Remove-Module -Name AutopilotExport -ErrorAction SilentlyContinue
-        if ($null -eq $SavedHome) { Remove-Item -Path Env:AUTOPILOTEXPORT_HOME -ErrorAction SilentlyContinue }
-        else { $env:AUTOPILOTEXPORT_HOME = $SavedHome }
-        if ($null -eq $SavedKey) { Remove-Item -Path Env:AUTOPILOT_API_KEY -ErrorAction SilentlyContinue }
-        else { $env:AUTOPILOT_API_KEY = $SavedKey }
+        Exit-IsolatedState -Saved $SavedState
     }
 
     Context 'New-AutopilotConnection' {

@@ -15,15 +15,15 @@ Describe 'AutopilotExport module' {
 
     BeforeAll {
         $RepoRoot = (Resolve-Path -Path (Join-Path $PSScriptRoot '../..')).Path
-        $SavedHome = $env:AUTOPILOTEXPORT_HOME
-        $env:AUTOPILOTEXPORT_HOME = Join-Path $TestDrive 'state'
+        . (Join-Path $PSScriptRoot 'TestSupport.ps1')
+        # An isolated state folder and no key in the environment: the user's own configuration is never touched.
+        $SavedState = Enter-IsolatedState -Folder $TestDrive
         Import-Module -Name (Join-Path $RepoRoot 'AutopilotExport.psd1') -Force -ErrorAction Stop
     }
 
     AfterAll {
         Remove-Module -Name AutopilotExport -ErrorAction SilentlyContinue
-        if ($null -eq $SavedHome) { Remove-Item -Path Env:AUTOPILOTEXPORT_HOME -ErrorAction SilentlyContinue }
-        else { $env:AUTOPILOTEXPORT_HOME = $SavedHome }
+        Exit-IsolatedState -Saved $SavedState
     }
 
     Context 'Import' {

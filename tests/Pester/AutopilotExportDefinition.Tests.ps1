@@ -8,8 +8,9 @@
 Describe 'Saved exports and field maps' {
     BeforeAll {
         $RepoRoot = (Resolve-Path -Path (Join-Path $PSScriptRoot '../..')).Path
-        $SavedHome = $env:AUTOPILOTEXPORT_HOME
-        $env:AUTOPILOTEXPORT_HOME = Join-Path $TestDrive 'state'
+        . (Join-Path $PSScriptRoot 'TestSupport.ps1')
+        # An isolated state folder and no key in the environment: the user's own configuration is never touched.
+        $SavedState = Enter-IsolatedState -Folder $TestDrive
 
         Import-Module -Name (Join-Path $RepoRoot 'AutopilotExport.psd1') -Force -ErrorAction Stop
 
@@ -20,8 +21,7 @@ Describe 'Saved exports and field maps' {
 
     AfterAll {
         Remove-Module -Name AutopilotExport -ErrorAction SilentlyContinue
-        if ($null -eq $SavedHome) { Remove-Item -Path Env:AUTOPILOTEXPORT_HOME -ErrorAction SilentlyContinue }
-        else { $env:AUTOPILOTEXPORT_HOME = $SavedHome }
+        Exit-IsolatedState -Saved $SavedState
     }
 
     Context 'New-AutopilotExport' {

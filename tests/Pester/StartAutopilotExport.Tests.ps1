@@ -12,14 +12,11 @@ Describe 'Start-AutopilotExport' {
     BeforeAll {
         $RepoRoot = (Resolve-Path -Path (Join-Path $PSScriptRoot '../..')).Path
 
-        $SavedHome = $env:AUTOPILOTEXPORT_HOME
-        $SavedKey = $env:AUTOPILOT_API_KEY
-        $env:AUTOPILOTEXPORT_HOME = Join-Path $TestDrive 'state'
-        Remove-Item -Path Env:AUTOPILOT_API_KEY -ErrorAction SilentlyContinue
+        . (Join-Path $PSScriptRoot 'TestSupport.ps1')
+        # An isolated state folder and no key in the environment: the user's own configuration is never touched.
+        $SavedState = Enter-IsolatedState -Folder $TestDrive
 
         Import-Module -Name (Join-Path $RepoRoot 'AutopilotExport.psd1') -Force -ErrorAction Stop
-
-        . (Join-Path $PSScriptRoot 'EmulatorSupport.ps1')
 
         function Reset-Emulator {
             $null = Invoke-RestMethod -Method Post -Uri "$EmulatorRoot/__emulator/reset"
@@ -80,10 +77,7 @@ Describe 'Start-AutopilotExport' {
     AfterAll {
         Stop-ProcessTree -Process $Emulator
         Remove-Module -Name AutopilotExport -ErrorAction SilentlyContinue
-        if ($null -eq $SavedHome) { Remove-Item -Path Env:AUTOPILOTEXPORT_HOME -ErrorAction SilentlyContinue }
-        else { $env:AUTOPILOTEXPORT_HOME = $SavedHome }
-        if ($null -eq $SavedKey) { Remove-Item -Path Env:AUTOPILOT_API_KEY -ErrorAction SilentlyContinue }
-        else { $env:AUTOPILOT_API_KEY = $SavedKey }
+        Exit-IsolatedState -Saved $SavedState
     }
 
     BeforeEach {

@@ -1,7 +1,26 @@
 <#
-    Shared by the Pester files that need the local Autopilot emulator: dot-source it in BeforeAll, then
-    $emu = Start-TestEmulator -RepoRoot $RepoRoot -LogFolder $TestDrive   ... and in AfterAll: Stop-ProcessTree $emu.Process
+    Shared by the Pester files: dot-source it in BeforeAll.
+    $saved = Enter-IsolatedState -Folder $TestDrive   ... in AfterAll: Exit-IsolatedState $saved
+    $emu = Start-TestEmulator -RepoRoot $RepoRoot -LogFolder $TestDrive   ... in AfterAll: Stop-ProcessTree $emu.Process
 #>
+
+function Enter-IsolatedState {
+    <# Points the module at a state folder under -Folder and takes AUTOPILOT_API_KEY out of the environment,
+       so the user's own configuration is never touched. Returns what Exit-IsolatedState puts back. #>
+    param([Parameter(Mandatory)] [string] $Folder)
+    $saved = @{ Home = $env:AUTOPILOTEXPORT_HOME; Key = $env:AUTOPILOT_API_KEY }
+    $env:AUTOPILOTEXPORT_HOME = Join-Path $Folder 'state'
+    Remove-Item -Path Env:AUTOPILOT_API_KEY -ErrorAction SilentlyContinue
+    $saved
+}
+
+function Exit-IsolatedState {
+    param([Parameter(Mandatory)] [hashtable] $Saved)
+    if ($null -eq $Saved.Home) { Remove-Item -Path Env:AUTOPILOTEXPORT_HOME -ErrorAction SilentlyContinue }
+    else { $env:AUTOPILOTEXPORT_HOME = $Saved.Home }
+    if ($null -eq $Saved.Key) { Remove-Item -Path Env:AUTOPILOT_API_KEY -ErrorAction SilentlyContinue }
+    else { $env:AUTOPILOT_API_KEY = $Saved.Key }
+}
 
 function Get-FreeTcpPort {
     $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
