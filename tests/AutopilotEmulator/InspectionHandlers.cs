@@ -79,6 +79,14 @@ internal static class InspectionHandlers
         w.WriteEndObject();
         w.WriteNumber("contactsWritten", s.ContactsWritten);
         w.WriteNumber("bulkContactsMax", s.BulkContactsMax);
+        // The emulator's own process, for benchmarks that need to tell its cost from the client's.
+        w.WriteStartObject("process");
+        w.WriteNumber("gcPauseMs", Math.Round(GC.GetTotalPauseDuration().TotalMilliseconds));
+        w.WriteNumber("gen0", GC.CollectionCount(0));
+        w.WriteNumber("gen1", GC.CollectionCount(1));
+        w.WriteNumber("gen2", GC.CollectionCount(2));
+        w.WriteNumber("allocatedMb", Math.Round(GC.GetTotalAllocatedBytes() / 1048576.0));
+        w.WriteEndObject();
         w.WriteEndObject();
         return HttpJson.SendAsync(ctx, 200, w, buf);
     }

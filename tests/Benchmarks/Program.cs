@@ -11,7 +11,9 @@ namespace AutopilotExport.Benchmarks;
 
 /// <summary>
 /// Benchmark harness: hosts PowerShell in-process, imports the built module from the repository manifest, starts the
-/// Autopilot emulator in-process and streams synthetic profiles into Start-AutopilotExport.
+/// Autopilot emulator (as a child process by default, see <see cref="EmulatorEndpoint"/>) and streams synthetic
+/// profiles (<see cref="Synthetic"/>) into Start-AutopilotExport; afterwards it compares the emulator's whole store
+/// with the expected mapping (<see cref="StoreCheck"/>).
 /// Prints one JSON line per scenario on stdout (diagnostics go to stderr). It measures; it does not judge:
 /// exit code 0 whatever the figures, non-zero only when the harness itself crashes.
 /// </summary>
@@ -22,7 +24,7 @@ public static class Program
 
     public static async Task<int> Main(string[] args)
     {
-        bool quick = false;
+        bool quick = false, inProcess = false;
         string? only = null;
         long? profilesOverride = null;
         for (int i = 0; i < args.Length; i++)
@@ -31,9 +33,10 @@ public static class Program
             {
                 case "--quick": quick = true; break;
                 case "--scenario": only = args[++i].ToLowerInvariant(); break;
+                case "--emulator-in-process": inProcess = true; break;
                 case "--profiles": profilesOverride = long.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "-h": case "--help":
-                    Console.WriteLine("usage: dotnet run --project tests/Benchmarks -c Release -- [--quick] [--scenario ceiling|engine|faults|pipeline] [--profiles N]");
+                    Console.WriteLine("usage: dotnet run --project tests/Benchmarks -c Release -- [--quick] [--scenario ceiling|engine|faults|whatif|pipeline] [--profiles N] [--emulator-in-process]");
                     return 0;
                 default:
                     Console.Error.WriteLine($"unknown argument '{args[i]}'");
@@ -53,6 +56,12 @@ public static class Program
                 },
                 SendRetryAfter: false, BulkInvalidMode.Skip),
         };
+        if (only == "whatif")
+        {
+            // Diagnostic only: the pipeline thread's share (reading rows, mapping, validation, de-duplication) with
+            // nothing sent (-WhatIf), to tell it from the senders' share.
+            scenarios.Add(new("whatif", quick ? 100_000 : 1_000_000, EmulatorRate: 0, ClientRate: 0, Concurrency: 4, Faults: null, SendRetryAfter: true, BulkInvalidMode.Reject, WhatIf: true));
+        }
         if (only == "pipeline")
         {
             // Diagnostic only (not part of the default set): the cost of generating the rows and pushing them
@@ -60,7 +69,7 @@ public static class Program
             var n = profilesOverride ?? (quick ? 100_000 : 1_000_000);
             using var rs = RunspaceFactory.CreateRunspace(InitialSessionState.CreateDefault2());
             rs.Open();
-            rs.SessionStateProxy.SetVariable("Rows", Generate(n));
+            rs.SessionStateProxy.SetVariable("Rows", Synthetic.Generate(n));
             using var ps = PowerShell.Create();
             ps.Runspace = rs;
             ps.AddScript("$Rows | Out-Null");
@@ -79,7 +88,7 @@ public static class Program
             scenarios = scenarios.Where(s => s.Name == only).ToList();
             if (scenarios.Count == 0)
             {
-                Console.Error.WriteLine($"unknown scenario '{only}' (ceiling, engine, faults)");
+                Console.Error.WriteLine($"unknown scenario '{only}' (ceiling, engine, faults; diagnostics: whatif, pipeline)");
                 return 2;
             }
         }
@@ -94,7 +103,7 @@ public static class Program
             foreach (var s in scenarios)
             {
                 var n = profilesOverride ?? s.Profiles;
-                var line = await RunScenarioAsync(s with { Profiles = n }, manifest);
+                var line = await RunScenarioAsync(s with { Profiles = n }, manifest, inProcess);
                 Console.WriteLine(line);
                 Console.Out.Flush();
             }
@@ -108,7 +117,7 @@ public static class Program
     }
 
     private sealed record Scenario(string Name, long Profiles, double EmulatorRate, double ClientRate, int Concurrency,
-        FaultProfile? Faults, bool SendRetryAfter, BulkInvalidMode BulkInvalid);
+        FaultProfile? Faults, bool SendRetryAfter, BulkInvalidMode BulkInvalid, bool WhatIf = false);
 
     private static string FindRepoRoot()
     {
@@ -118,7 +127,7 @@ public static class Program
         throw new InvalidOperationException($"AutopilotPS.sln not found above {AppContext.BaseDirectory}.");
     }
 
-    private static async Task<string> RunScenarioAsync(Scenario s, string manifest)
+    private static async Task<string> RunScenarioAsync(Scenario s, string manifest, bool inProcess)
     {
         var home = Path.Combine(Path.GetTempPath(), "apx-bench", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(home);
@@ -126,7 +135,7 @@ public static class Program
         Environment.SetEnvironmentVariable("AUTOPILOTEXPORT_HOME", home);
         Environment.SetEnvironmentVariable("AUTOPILOT_API_KEY", null);
 
-        await using var emulator = await EmulatorHost.StartAsync(new EmulatorOptions
+        await using var emulator = await EmulatorEndpoint.StartAsync(new EmulatorOptions
         {
             ApiKey = ApiKey,
             RateLimit = s.EmulatorRate,
@@ -134,7 +143,7 @@ public static class Program
             BulkInvalid = s.BulkInvalid,
             Faults = s.Faults,
             Seed = 1,
-        });
+        }, inProcess);
 
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -148,24 +157,14 @@ public static class Program
         runspace.SessionStateProxy.SetVariable("Rps", s.ClientRate);
         Invoke(runspace, "New-AutopilotConnection -Name bench -ApiKey $ApiKey -BaseUri $BaseUri -AcceptDataPrivacy -RequestsPerSecond $Rps -ErrorAction Stop | Out-Null");
 
-        runspace.SessionStateProxy.SetVariable("Rows", Generate(s.Profiles));
+        runspace.SessionStateProxy.SetVariable("Rows", Synthetic.Generate(s.Profiles));
         runspace.SessionStateProxy.SetVariable("Conc", s.Concurrency);
         runspace.SessionStateProxy.SetVariable("MaxP", (int)Math.Min(int.MaxValue, Math.Max(1, s.Profiles)));
-        const string exportScript = @"
-$ProgressPreference = 'SilentlyContinue'
-$map = @{
-    Email = 'Email'; FirstName = 'FirstName'; LastName = 'LastName'; Company = 'Company'; MailingCity = 'City'
-    Custom = @{
-        'Loyalty Tier'   = @{ Property = 'Tier';   Type = 'string' }
-        'Order Count'    = @{ Property = 'Orders'; Type = 'integer' }
-        'Lifetime Value' = @{ Property = 'Ltv';    Type = 'float' }
-        'Opted In'       = @{ Property = 'OptIn';  Type = 'boolean' }
-        'Member Since'   = @{ Property = 'Since';  Type = 'date' }
-    }
-}
-$Rows | Start-AutopilotExport -Connection bench -Segment 'Benchmark' -FieldMap $map -Concurrency $Conc -RequestsPerSecond $Rps -MaxProfiles $MaxP -ErrorAction Ignore
-";
-        // Peak working set of this process (module + PowerShell + emulator), sampled during the run.
+        // -ErrorAction Ignore: the 3% bad rows are counted in the result; collecting 3,000 error records is not what is measured.
+        string exportScript = "$ProgressPreference = 'SilentlyContinue'\n$map = " + Synthetic.FieldMapScript + "\n" +
+            "$Rows | Start-AutopilotExport -Connection bench -Segment '" + Segment + "' -FieldMap $map -Concurrency $Conc -RequestsPerSecond $Rps -MaxProfiles $MaxP -ErrorAction Ignore" + (s.WhatIf ? " -WhatIf" : "");
+
+        // Peak working set of this process (PowerShell + module + generator, and the emulator only when in-process), sampled during the run.
         long peakWs = 0;
         using var proc = Process.GetCurrentProcess();
         void Sample()
@@ -180,13 +179,17 @@ $Rows | Start-AutopilotExport -Connection bench -Segment 'Benchmark' -FieldMap $
             while (!cts.IsCancellationRequested)
             {
                 Sample();
-                try { await Task.Delay(200, cts.Token); } catch (OperationCanceledException) { }
+                try { await Task.Delay(100, cts.Token); } catch (OperationCanceledException) { }
             }
         });
 
-        Console.Error.WriteLine($"[{s.Name}] {s.Profiles:N0} profiles, emulator rate {s.EmulatorRate}, client rate {s.ClientRate}, concurrency {s.Concurrency} ...");
+        Console.Error.WriteLine($"[{s.Name}] {s.Profiles:N0} profiles, emulator rate {s.EmulatorRate} ({(emulator.OutOfProcess ? "own process" : "in-process")}), client rate {s.ClientRate}, concurrency {s.Concurrency} ...");
         proc.Refresh();
         var cpuStart = proc.TotalProcessorTime;
+        var emulatorCpuStart = emulator.ProcessorTime;
+        int gc0 = GC.CollectionCount(0), gc1 = GC.CollectionCount(1), gc2 = GC.CollectionCount(2);
+        var pauseStart = GC.GetTotalPauseDuration();
+        long allocStart = GC.GetTotalAllocatedBytes();
         var sw = Stopwatch.StartNew();
         PSObject? resultObj;
         List<string> errors;
@@ -201,10 +204,22 @@ $Rows | Start-AutopilotExport -Connection bench -Segment 'Benchmark' -FieldMap $
         sw.Stop();
         proc.Refresh();
         var cpu = proc.TotalProcessorTime - cpuStart;
+        var emulatorCpu = emulator.ProcessorTime - emulatorCpuStart;
+        Console.Error.WriteLine($"[{s.Name}] harness GC: gen0 {GC.CollectionCount(0) - gc0}, gen1 {GC.CollectionCount(1) - gc1}, gen2 {GC.CollectionCount(2) - gc2}, " +
+            $"pause {(GC.GetTotalPauseDuration() - pauseStart).TotalSeconds:F2} s, allocated {(GC.GetTotalAllocatedBytes() - allocStart) / 1048576.0:F0} MB ({(GC.GetTotalAllocatedBytes() - allocStart) / (double)Math.Max(1, s.Profiles):F0} B/row)");
         Sample();
         cts.Cancel();
         await sampler;
 
+        if (s.WhatIf)
+        {
+            return JsonSerializer.Serialize(new Dictionary<string, object?>
+            {
+                ["scenario"] = s.Name, ["profiles"] = s.Profiles, ["seconds"] = Math.Round(sw.Elapsed.TotalSeconds, 3),
+                ["rows_per_s"] = Math.Round(s.Profiles / sw.Elapsed.TotalSeconds, 1), ["cpu_s"] = Math.Round(cpu.TotalSeconds, 2),
+                ["peak_ws_mb"] = Math.Round(Interlocked.Read(ref peakWs) / (1024.0 * 1024.0), 1),
+            });
+        }
         if (resultObj == null)
             throw new InvalidOperationException($"[{s.Name}] Start-AutopilotExport returned no result object. Errors: " + string.Join(" | ", errors));
 
@@ -213,39 +228,36 @@ $Rows | Start-AutopilotExport -Connection bench -Segment 'Benchmark' -FieldMap $
         long retries = L("Retries"), batches = L("Batches"), clientThrottled = L("Throttled");
         var status = resultObj.Properties["Status"]!.Value?.ToString();
         var errorMessage = resultObj.Properties["ErrorMessage"]?.Value?.ToString();
-
-        var stats = emulator.Stats();
-        // Every expected valid, unique profile must be stored by the emulator (email, case-insensitive).
-        HashSet<string>? stored = new HashSet<string>(emulator.Contacts().Select(c => c.Email), StringComparer.OrdinalIgnoreCase);
-        long expected = 0, missing = 0;
-        for (long i = 0; i < s.Profiles; i++)
-        {
-            if (!IsValidUnique(i)) continue;
-            expected++;
-            if (!stored!.Contains(EmailOf(i))) missing++;
-        }
-        long countMismatch = Math.Abs(received - (exported + invalid + duplicate + failed));
-        long lost = missing + countMismatch;
-        double seconds = sw.Elapsed.TotalSeconds;
-        double pps = seconds > 0 ? exported / seconds : 0;
-
-        Console.Error.WriteLine($"[{s.Name}] status={status} received={received} exported={exported} invalid={invalid} duplicate={duplicate} failed={failed} " +
-            $"batches={batches} retries={retries} clientThrottled={clientThrottled} expectedValid={expected} stored={stored!.Count} missing={missing} " +
-            $"cpu={cpu.TotalSeconds:F1}s (wall {sw.Elapsed.TotalSeconds:F1}s, {Environment.ProcessorCount} cores) emulator: requests={stats.TotalRequests} throttled={stats.Throttled} faults={JsonSerializer.Serialize(stats.FaultsInjected)} contactsWritten={stats.ContactsWritten}" +
-            (errorMessage != null ? $" error={errorMessage}" : ""));
-        foreach (var r in stats.Requests) Console.Error.WriteLine($"[{s.Name}]   {r.Route} {r.Status}: {r.Count}");
-        foreach (var e in errors) Console.Error.WriteLine($"[{s.Name}]   error: {e}");
-
-        // Where the memory is: managed heap with everything alive, after the runspace is gone, after the emulator store is emptied.
         long heapAll = GC.GetTotalMemory(forceFullCollection: true);
         runspace.Close();
         runspace.Dispose();
         resultObj = null;
-        long heapNoRunspace = GC.GetTotalMemory(forceFullCollection: true);
-        emulator.Reset();
-        stored = null;
-        long heapNoStore = GC.GetTotalMemory(forceFullCollection: true);
-        Console.Error.WriteLine($"[{s.Name}] managed heap MB: after run {heapAll / 1048576.0:F0}, runspace closed {heapNoRunspace / 1048576.0:F0}, emulator store emptied {heapNoStore / 1048576.0:F0}; peak WS {Interlocked.Read(ref peakWs) / 1048576.0:F0}");
+        long heapAfter = GC.GetTotalMemory(forceFullCollection: true);
+
+        // Every valid, unique profile must be stored exactly as mapped; the result's counts must be exact.
+        var stats = await emulator.StatsAsync();
+        var check = StoreCheck.Compare(await emulator.ContactsJsonAsync(), s.Profiles);
+        long wantInvalid = 0, wantDuplicate = 0;
+        for (long i = 0; i < s.Profiles; i++)
+        {
+            if (Synthetic.IsInvalid(i)) wantInvalid++;
+            else if (Synthetic.IsDuplicate(i)) wantDuplicate++;
+        }
+        bool countsExact = received == s.Profiles && exported == check.Expected && invalid == wantInvalid && duplicate == wantDuplicate && failed == 0;
+        long lost = check.Missing + check.Mismatched + check.Unexpected
+                    + Math.Abs(exported - check.Expected) + Math.Abs(received - (exported + invalid + duplicate + failed));
+        double seconds = sw.Elapsed.TotalSeconds;
+        double pps = seconds > 0 ? exported / seconds : 0;
+
+        Console.Error.WriteLine($"[{s.Name}] status={status} received={received} exported={exported} invalid={invalid} duplicate={duplicate} failed={failed} " +
+            $"batches={batches} retries={retries} clientThrottled={clientThrottled} | store: expected={check.Expected} stored={check.Stored} missing={check.Missing} " +
+            $"mismatched={check.Mismatched} unexpected={check.Unexpected} | cpu harness={cpu.TotalSeconds:F1}s emulator={emulatorCpu.TotalSeconds:F1}s wall={seconds:F1}s " +
+            $"({Environment.ProcessorCount} cores) | emulator: requests={stats.TotalRequests} throttled={stats.Throttled} faults={stats.FaultsJson} contactsWritten={stats.ContactsWritten} process={stats.ProcessJson}" +
+            (errorMessage != null ? $" error={errorMessage}" : ""));
+        foreach (var r in stats.Routes) Console.Error.WriteLine($"[{s.Name}]   {r.Route} {r.Status}: {r.Count}");
+        foreach (var e in check.Examples) Console.Error.WriteLine($"[{s.Name}]   store: {e}");
+        foreach (var e in errors) Console.Error.WriteLine($"[{s.Name}]   error: {e}");
+        Console.Error.WriteLine($"[{s.Name}] managed heap MB: after run {heapAll / 1048576.0:F0}, runspace closed {heapAfter / 1048576.0:F0}; peak WS {Interlocked.Read(ref peakWs) / 1048576.0:F0}");
         Environment.SetEnvironmentVariable("AUTOPILOTEXPORT_HOME", savedHome);
         try { Directory.Delete(home, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
 
@@ -260,8 +272,11 @@ $Rows | Start-AutopilotExport -Connection bench -Segment 'Benchmark' -FieldMap $
             ["retries"] = retries,
             ["lost"] = lost,
             ["peak_ws_mb"] = Math.Round(Interlocked.Read(ref peakWs) / (1024.0 * 1024.0), 1),
-            ["ceiling_ratio"] = s.Name == "ceiling" && s.ClientRate > 0 ? Math.Round(pps / (s.ClientRate * 100), 3) : null,
+            ["ceiling_ratio"] = s.ClientRate > 0 ? Math.Round(pps / (s.ClientRate * 100), 3) : null,
             ["status"] = status,
+            ["counts_exact"] = countsExact,
+            ["cpu_s"] = Math.Round(cpu.TotalSeconds, 2),
+            ["emulator_cpu_s"] = emulator.OutOfProcess ? Math.Round(emulatorCpu.TotalSeconds, 2) : null,
         };
         return JsonSerializer.Serialize(line);
     }
@@ -282,57 +297,5 @@ $Rows | Start-AutopilotExport -Connection bench -Segment 'Benchmark' -FieldMap $
         foreach (var c in text) s.AppendChar(c);
         s.MakeReadOnly();
         return s;
-    }
-
-    // ---- Synthetic profiles -------------------------------------------------------------------------------------
-    // Row i: i % 100 in {0, 1} -> invalid email (2%); i % 100 == 2 (i >= 100) -> repeats row i-50's email in upper
-    // case (1% duplicates); every other row is a valid, unique profile.
-
-    private static readonly string[] FirstNames =
-    {
-        "José", "Zoë", "Søren", "François", "Łukasz", "Ångström", "Chloé", "Björn", "Ingrid", "Mateo",
-        "Ada", "Grace", "Nuño", "İlkay", "Ørjan", "Daniël", "Siân", "Zoltán", "Renée", "Þórr",
-        "翔太", "美咲", "伟", "芳", "민준", "서연", "Ana", "Joaquín", "Noémie", "Jürgen",
-    };
-    private static readonly string[] LastNames =
-    {
-        "Müller", "García", "Łęcki", "Ørsted", "Dvořák", "Nguyễn", "O'Brien", "Smith", "Kowalczyk", "Jäger",
-        "佐藤", "鈴木", "王", "李", "김", "박", "Fernández", "Šimůnek", "Çelik", "Ślusarczyk",
-        "Lovelace", "Hopper", "Ğüneş", "de la Cruz", "van der Berg", "Ōtani", "Håkansson", "Żak", "Ferré", "Núñez",
-    };
-    private static readonly string[] Companies = { "Acme GmbH", "Société Générale", "株式会社テスト", "Contoso Ltd", "Østfold AS", "Ñandú S.A.", "", "Fabrikam" };
-    private static readonly string[] Cities = { "München", "São Paulo", "東京", "Zürich", "Kraków", "Reykjavík", "Paris", "Seoul" };
-    private static readonly string[] Tiers = { "gold", "silver", "bronze", "Platinum – 白金" };
-    private static readonly DateTime Epoch = new(2010, 1, 1, 0, 0, 0, DateTimeKind.Utc);
-
-    private static bool IsInvalid(long i) => i % 100 < 2;
-    private static bool IsDuplicate(long i) => i % 100 == 2 && i >= 100;
-    private static bool IsValidUnique(long i) => !IsInvalid(i) && !IsDuplicate(i);
-
-    private static string EmailOf(long i) =>
-        string.Create(CultureInfo.InvariantCulture, $"user{i}.{(char)('a' + (int)(i % 26))}@example{i % 7}.com");
-
-    private static IEnumerable<Hashtable> Generate(long n)
-    {
-        for (long i = 0; i < n; i++)
-        {
-            string email = IsInvalid(i)
-                ? (i % 2 == 0 ? $"user{i}.example.com" : $"user{i} at example")
-                : IsDuplicate(i) ? EmailOf(i - 50).ToUpperInvariant() : EmailOf(i);
-            int h = (int)((i * 2654435761L) & 0x7fffffff);
-            yield return new Hashtable(10)
-            {
-                ["Email"] = email,
-                ["FirstName"] = FirstNames[h % FirstNames.Length],
-                ["LastName"] = LastNames[(h / 31) % LastNames.Length],
-                ["Company"] = Companies[(h / 7) % Companies.Length],
-                ["City"] = Cities[(h / 13) % Cities.Length],
-                ["Tier"] = Tiers[(h / 3) % Tiers.Length],
-                ["Orders"] = (int)(h % 500),
-                ["Ltv"] = Math.Round((h % 1_000_000) / 100.0, 2),
-                ["OptIn"] = (h & 1) == 0,
-                ["Since"] = Epoch.AddMinutes(h % 8_000_000),
-            };
-        }
     }
 }

@@ -36,13 +36,27 @@ namespace AutopilotExport.Engine.Api
     /// <summary>What a 200 to a bulk upsert said: the emails the API confirmed, with their contact ids.</summary>
     public sealed class BulkUpsertResult
     {
-        public BulkUpsertResult(IReadOnlyDictionary<string, string> emailContactMap, int contactIdCount)
+        private readonly Dictionary<string, string> _map;
+        private Dictionary<string, string>? _folded;
+
+        public BulkUpsertResult(Dictionary<string, string> emailContactMap, int contactIdCount)
         {
-            EmailContactMap = emailContactMap; ContactIdCount = contactIdCount;
+            _map = emailContactMap ?? throw new ArgumentNullException(nameof(emailContactMap)); ContactIdCount = contactIdCount;
         }
-        /// <summary>Case-insensitive by email (the API keys contacts case-insensitively).</summary>
-        public IReadOnlyDictionary<string, string> EmailContactMap { get; }
+
+        /// <summary>As the API sent it (its keys spelled as the API echoes them).</summary>
+        public IReadOnlyDictionary<string, string> EmailContactMap => _map;
+        public int ConfirmedCount => _map.Count;
         public int ContactIdCount { get; }
+
+        /// <summary>Whether the API confirmed this email. Case-insensitive, as the API keys contacts; the exact
+        /// spelling is tried first, and the folded copy is only built when the API changed an email's case.</summary>
+        public bool Confirms(string email)
+        {
+            if (_map.ContainsKey(email)) return true;
+            _folded ??= new Dictionary<string, string>(_map, StringComparer.OrdinalIgnoreCase);
+            return _folded.ContainsKey(email);
+        }
     }
 
     /// <summary>
@@ -98,7 +112,10 @@ namespace AutopilotExport.Engine.Api
                     UseCookies = false,
                     AllowAutoRedirect = false,
                 })
-                .SetHandlerLifetime(TimeSpan.FromMinutes(5));
+                .SetHandlerLifetime(TimeSpan.FromMinutes(5))
+                // No logger is ever registered: without this the factory still wraps every request in two
+                // logging handlers and a log scope, a cost paid a thousand times a second in a fast run.
+                .RemoveAllLoggers();
             return services.BuildServiceProvider().GetRequiredService<IHttpClientFactory>();
         }
 
@@ -125,7 +142,7 @@ namespace AutopilotExport.Engine.Api
         public async Task<string> CreateListAsync(string name, CancellationToken cancellationToken)
         {
             var payload = JsonSerializer.SerializeToUtf8Bytes(new CreateListRequest { Name = name }, AutopilotJsonContext.Default.CreateListRequest);
-            var body = await SendAsync(HttpMethod.Post, "/list", payload, cancellationToken).ConfigureAwait(false);
+            var body = await SendAsync(HttpMethod.Post, "/list", new ArraySegment<byte>(payload), cancellationToken).ConfigureAwait(false);
             var created = Parse(body, AutopilotJsonContext.Default.CreateListResponse, "POST /list");
             if (string.IsNullOrEmpty(created.ListId))
                 throw new AutopilotApiException(0, "POST /list answered without a list_id.", malformed: true);
@@ -133,32 +150,39 @@ namespace AutopilotExport.Engine.Api
         }
 
         /// <summary>Serialises a bulk payload (at most 100 contacts, the API's limit).</summary>
-        public static byte[] SerializeContacts(IReadOnlyList<OutgoingContact> contacts)
+        public static byte[] SerializeContacts(IReadOnlyList<OutgoingContact> contacts) => SerializeContactsSegment(contacts).ToArray();
+
+        /// <summary>As <see cref="SerializeContacts"/>, without the final copy: the payload is the segment of a
+        /// buffer sized for a typical contact, so a batch costs one allocation in the usual case.</summary>
+        public static ArraySegment<byte> SerializeContactsSegment(IReadOnlyList<OutgoingContact> contacts)
         {
-            using var buffer = new MemoryStream(256 * Math.Max(1, contacts.Count));
+            var buffer = new MemoryStream(512 * Math.Max(1, contacts.Count));
             using (var writer = new Utf8JsonWriter(buffer, WriterOptions)) ContactBatchWriter.Write(writer, contacts);
-            return buffer.ToArray();
+            return new ArraySegment<byte>(buffer.GetBuffer(), 0, (int)buffer.Length);
         }
 
         /// <summary>POST /contacts with an already serialised payload; the caller reconciles the answer.</summary>
-        public async Task<BulkUpsertResult> UpsertContactsAsync(byte[] payload, CancellationToken cancellationToken)
+        public Task<BulkUpsertResult> UpsertContactsAsync(byte[] payload, CancellationToken cancellationToken) =>
+            UpsertContactsAsync(new ArraySegment<byte>(payload), cancellationToken);
+
+        /// <summary>POST /contacts with an already serialised payload; the caller reconciles the answer.</summary>
+        public async Task<BulkUpsertResult> UpsertContactsAsync(ArraySegment<byte> payload, CancellationToken cancellationToken)
         {
             var body = await SendAsync(HttpMethod.Post, "/contacts", payload, cancellationToken).ConfigureAwait(false);
             var result = Parse(body, AutopilotJsonContext.Default.BulkUpsertResponse, "POST /contacts");
             if (result.EmailContactMap == null)
                 throw new AutopilotApiException(0, "POST /contacts answered 200 without an email_contact_map.", malformed: true);
-            var map = new Dictionary<string, string>(result.EmailContactMap, StringComparer.OrdinalIgnoreCase);
-            return new BulkUpsertResult(map, result.ContactIds?.Count ?? 0);
+            return new BulkUpsertResult(result.EmailContactMap, result.ContactIds?.Count ?? 0);
         }
 
-        private async Task<byte[]> SendAsync(HttpMethod method, string path, byte[]? payload, CancellationToken cancellationToken)
+        private async Task<byte[]> SendAsync(HttpMethod method, string path, ArraySegment<byte>? payload, CancellationToken cancellationToken)
         {
             using var request = new HttpRequestMessage(method, _base + path);
             request.Headers.TryAddWithoutValidation(KeyHeader, _apiKey);
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
             if (payload != null)
             {
-                request.Content = new ByteArrayContent(payload);
+                request.Content = new ByteArrayContent(payload.Value.Array!, payload.Value.Offset, payload.Value.Count);
                 request.Content.Headers.ContentType = JsonMediaType;
             }
 

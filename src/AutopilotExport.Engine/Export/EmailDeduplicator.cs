@@ -28,11 +28,24 @@ namespace AutopilotExport.Engine.Export
 
         public int Count => _seen.Count;
 
+        // Reused for every row (one thread): lower-cased text and its UTF-8 bytes, so a row costs no allocation
+        // but the 32-byte hash.
+        private char[] _chars = new char[256];
+        private byte[] _bytes = new byte[1024];
+
         /// <summary>True the first time this email is seen in this segment; else gives the row that had it first.</summary>
         public bool TryAdd(string email, string segment, long row, out long firstRow)
         {
-            var text = email.ToLowerInvariant() + "\n" + segment.ToLowerInvariant();
-            var hash = _sha.ComputeHash(Encoding.UTF8.GetBytes(text));
+            int length = email.Length + 1 + segment.Length;
+            if (_chars.Length < length) _chars = new char[length * 2];
+            int n = 0;
+            foreach (var c in email) _chars[n++] = char.ToLowerInvariant(c);
+            _chars[n++] = '\n';
+            foreach (var c in segment) _chars[n++] = char.ToLowerInvariant(c);
+            int max = Encoding.UTF8.GetMaxByteCount(n);
+            if (_bytes.Length < max) _bytes = new byte[max * 2];
+            int byteCount = Encoding.UTF8.GetBytes(_chars, 0, n, _bytes, 0);
+            var hash = _sha.ComputeHash(_bytes, 0, byteCount);
             var key = new Key(BitConverter.ToUInt64(hash, 0), BitConverter.ToUInt64(hash, 8));
             if (_seen.TryGetValue(key, out firstRow)) return false;
             _seen.Add(key, row);

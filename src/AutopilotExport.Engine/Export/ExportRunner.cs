@@ -423,10 +423,11 @@ namespace AutopilotExport.Engine.Export
         {
             // Resolve each segment's list; contacts of a segment whose list cannot be had fail with the reason.
             var listIds = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-            var sendable = new List<Entry>(entries.Count);
-            foreach (var group in entries.GroupBy(e => e.Segment, StringComparer.OrdinalIgnoreCase))
+            var sendable = entries;
+            if (!AllOneSegment(entries))
             {
-                if (!listIds.ContainsKey(group.Key))
+                sendable = new List<Entry>(entries.Count);
+                foreach (var group in entries.GroupBy(e => e.Segment, StringComparer.OrdinalIgnoreCase))
                 {
                     string? failure = await TryResolveListAsync(group.Key, listIds, ct).ConfigureAwait(false);
                     if (failure != null)
@@ -434,10 +435,28 @@ namespace AutopilotExport.Engine.Export
                         FailEntries(group.ToList(), ErrorIds.ListUnavailable, failure, quiet: _fatalId != null || ct.IsCancellationRequested);
                         continue;
                     }
+                    sendable.AddRange(group);
                 }
-                sendable.AddRange(group);
+            }
+            else if (entries.Count > 0)
+            {
+                // The usual case, one segment per batch: no grouping.
+                string? failure = await TryResolveListAsync(entries[0].Segment, listIds, ct).ConfigureAwait(false);
+                if (failure != null)
+                {
+                    FailEntries(entries, ErrorIds.ListUnavailable, failure, quiet: _fatalId != null || ct.IsCancellationRequested);
+                    return;
+                }
             }
             if (sendable.Count > 0) await SendPartAsync(sendable, number, listIds, ct).ConfigureAwait(false);
+        }
+
+        private static bool AllOneSegment(List<Entry> entries)
+        {
+            // Entries of one segment share the SegmentState's name instance.
+            for (int i = 1; i < entries.Count; i++)
+                if (!ReferenceEquals(entries[i].Segment, entries[0].Segment)) return false;
+            return true;
         }
 
         private async Task<string?> TryResolveListAsync(string segment, Dictionary<string, string> listIds, CancellationToken ct)
@@ -471,7 +490,9 @@ namespace AutopilotExport.Engine.Export
         /// <summary>Sends one bulk call; a call the API rejects as a whole is split to isolate the bad rows.</summary>
         private async Task SendPartAsync(List<Entry> entries, long number, Dictionary<string, string> listIds, CancellationToken ct)
         {
-            var payload = AutopilotApiClient.SerializeContacts(entries.Select(e => new OutgoingContact(e.Profile, listIds[e.Segment])).ToList());
+            var contacts = new OutgoingContact[entries.Count];
+            for (int i = 0; i < contacts.Length; i++) contacts[i] = new OutgoingContact(entries[i].Profile, listIds[entries[i].Segment]);
+            var payload = AutopilotApiClient.SerializeContactsSegment(contacts);
             BulkUpsertResult result;
             try
             {
@@ -507,11 +528,11 @@ namespace AutopilotExport.Engine.Export
                 return;
             }
 
-            Tell(new VerboseEvent($"Batch {number}: {entries.Count} contacts sent, {result.EmailContactMap.Count} confirmed."));
+            Tell(new VerboseEvent($"Batch {number}: {entries.Count} contacts sent, {result.ConfirmedCount} confirmed."));
             // Never assume 200 means all were taken: the API may skip invalid items silently.
             foreach (var entry in entries)
             {
-                if (result.EmailContactMap.ContainsKey(entry.Profile.Email)) Succeed(entry);
+                if (result.Confirms(entry.Profile.Email)) Succeed(entry);
                 else Fail(entry, ErrorIds.NotInEmailContactMap,
                     "the API answered 200 but did not confirm this email (it is missing from email_contact_map), so it was not stored", quiet: false);
             }

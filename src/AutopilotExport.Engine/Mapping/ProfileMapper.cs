@@ -110,38 +110,46 @@ namespace AutopilotExport.Engine.Mapping
                 segment = string.IsNullOrWhiteSpace(text) ? null : text!.Trim();
             }
 
-            var fields = new List<KeyValuePair<string, FieldValue>>(standard.Length);
+            // Arrays sized for every mapped field and trimmed once: this runs for every row, so no List and no copy
+            // when all fields have values (the usual case).
+            var fields = standard.Length == 0 ? Array.Empty<KeyValuePair<string, FieldValue>>() : new KeyValuePair<string, FieldValue>[standard.Length];
+            int fieldCount = 0;
             foreach (var kv in standard)
             {
                 if (!row.TryGetValue(kv.Value, out var raw) || IsEmpty(raw)) continue;
                 var error = ConvertStandard(kv.Key, kv.Value, raw!, out var value);
                 if (error != null) return MapResult.Error(ErrorIds.InvalidFieldValue, error);
-                fields.Add(new KeyValuePair<string, FieldValue>(kv.Key, value));
+                fields[fieldCount++] = new KeyValuePair<string, FieldValue>(kv.Key, value);
             }
 
-            KeyValuePair<string, FieldValue>[] custom = Array.Empty<KeyValuePair<string, FieldValue>>();
-            if (_custom.Length > 0)
+            var custom = _custom.Length == 0 ? Array.Empty<KeyValuePair<string, FieldValue>>() : new KeyValuePair<string, FieldValue>[_custom.Length];
+            int customCount = 0;
+            foreach (var slot in _custom)
             {
-                var list = new List<KeyValuePair<string, FieldValue>>(_custom.Length);
-                foreach (var slot in _custom)
+                if (!row.TryGetValue(slot.Property, out var raw) || IsEmpty(raw)) continue;
+                var type = slot.Type == CustomFieldType.Auto ? Infer(raw!) : slot.Type;
+                var error = ConvertCustom(slot.Name, slot.Property, type, raw!, out var value);
+                if (error != null) return MapResult.Error(ErrorIds.InvalidFieldValue, error);
+                if (slot.Key == null || slot.Type == CustomFieldType.Auto)
                 {
-                    if (!row.TryGetValue(slot.Property, out var raw) || IsEmpty(raw)) continue;
-                    var type = slot.Type == CustomFieldType.Auto ? Infer(raw!) : slot.Type;
-                    var error = ConvertCustom(slot.Name, slot.Property, type, raw!, out var value);
-                    if (error != null) return MapResult.Error(ErrorIds.InvalidFieldValue, error);
-                    if (slot.Key == null || slot.Type == CustomFieldType.Auto)
-                    {
-                        // The first value fixes the type: Autopilot keys a custom field by type and name, and one
-                        // field must not turn into two because a later row's value looked different.
-                        slot.Type = type;
-                        slot.Key = TypedKey(type, slot.Name);
-                    }
-                    list.Add(new KeyValuePair<string, FieldValue>(slot.Key, value));
+                    // The first value fixes the type: Autopilot keys a custom field by type and name, and one
+                    // field must not turn into two because a later row's value looked different.
+                    slot.Type = type;
+                    slot.Key = TypedKey(type, slot.Name);
                 }
-                custom = list.ToArray();
+                custom[customCount++] = new KeyValuePair<string, FieldValue>(slot.Key, value);
             }
 
-            return MapResult.Ok(new MappedProfile(email!, segment, fields.ToArray(), custom));
+            return MapResult.Ok(new MappedProfile(email!, segment, Trim(fields, fieldCount), Trim(custom, customCount)));
+        }
+
+        private static KeyValuePair<string, FieldValue>[] Trim(KeyValuePair<string, FieldValue>[] values, int count)
+        {
+            if (count == values.Length) return values;
+            if (count == 0) return Array.Empty<KeyValuePair<string, FieldValue>>();
+            var trimmed = new KeyValuePair<string, FieldValue>[count];
+            Array.Copy(values, trimmed, count);
+            return trimmed;
         }
 
         /// <summary>The API's typed key: <c>string--Loyalty--Tier</c> for a string field "Loyalty Tier".</summary>
@@ -237,25 +245,26 @@ namespace AutopilotExport.Engine.Mapping
         private static string? ConvertCustom(string name, string property, CustomFieldType type, object raw, out FieldValue value)
         {
             value = default;
-            string where = $"property '{property}' (custom field '{name}', {type.ToString().ToLowerInvariant()})";
+            // Only built for an error: this runs for every custom value of every row.
+            string Where() => $"property '{property}' (custom field '{name}', {type.ToString().ToLowerInvariant()})";
             switch (type)
             {
                 case CustomFieldType.Integer:
                     if (TryInteger(raw, out var i)) { value = FieldValue.FromInteger(i); return null; }
-                    return $"{where} holds {Describe(raw)}, not a whole number";
+                    return $"{Where()} holds {Describe(raw)}, not a whole number";
                 case CustomFieldType.Float:
                     if (TryFloat(raw, out var d)) { value = FieldValue.FromFloat(d); return null; }
-                    return $"{where} holds {Describe(raw)}, not a finite number (use '.' as the decimal separator)";
+                    return $"{Where()} holds {Describe(raw)}, not a finite number (use '.' as the decimal separator)";
                 case CustomFieldType.Boolean:
                     if (TryBoolean(raw, out var b)) { value = FieldValue.FromBoolean(b); return null; }
-                    return $"{where} holds {Describe(raw)}, not true or false";
+                    return $"{Where()} holds {Describe(raw)}, not true or false";
                 case CustomFieldType.Date:
                     if (TryDate(raw, out var iso)) { value = FieldValue.FromDate(iso); return null; }
-                    return $"{where} holds {Describe(raw)}, not a date (use ISO 8601, e.g. 2026-11-23 or 2026-11-23T10:00:00Z)";
+                    return $"{Where()} holds {Describe(raw)}, not a date (use ISO 8601, e.g. 2026-11-23 or 2026-11-23T10:00:00Z)";
                 default:
                     var text = AsText(raw);
-                    if (text == null) return $"{where} holds {Describe(raw)}, not a single value";
-                    if (text.Length > MaxValueLength) return $"{where} is {text.Length} characters long; at most {MaxValueLength} are sent";
+                    if (text == null) return $"{Where()} holds {Describe(raw)}, not a single value";
+                    if (text.Length > MaxValueLength) return $"{Where()} is {text.Length} characters long; at most {MaxValueLength} are sent";
                     value = FieldValue.FromString(text);
                     return null;
             }
