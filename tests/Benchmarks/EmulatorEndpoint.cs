@@ -73,7 +73,6 @@ internal sealed class EmulatorEndpoint : IAsyncDisposable
         }
         // Server GC off, as in the harness: the emulator shares the same two cores.
         psi.Environment["DOTNET_gcServer"] = "0";
-        foreach (var kv in (Environment.GetEnvironmentVariable("APX_EMU_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries)) psi.Environment[kv.Split('=')[0]] = kv.Split('=')[1];
 
         var child = Process.Start(psi) ?? throw new InvalidOperationException("Could not start the emulator.");
         child.ErrorDataReceived += (_, e) => { if (e.Data != null) Console.Error.WriteLine("[emulator] " + e.Data); };
@@ -105,6 +104,24 @@ internal sealed class EmulatorEndpoint : IAsyncDisposable
         return new EmulatorFigures(r.GetProperty("totalRequests").GetInt64(), r.GetProperty("throttled").GetInt64(),
             r.GetProperty("contactsWritten").GetInt64(), r.GetProperty("faultsInjected").GetRawText(), routes,
             r.TryGetProperty("process", out var process) ? process.GetRawText() : "{}");
+    }
+
+    /// <summary>Each 429 with the requests that arrived in the second before it (time, route, status), to see what filled the window.</summary>
+    public async Task<IReadOnlyList<string>> ThrottleContextAsync()
+    {
+        using var doc = JsonDocument.Parse(await Http.GetByteArrayAsync(new Uri(RootUri, "__emulator/requests")));
+        var log = doc.RootElement.GetProperty("requests").EnumerateArray()
+            .Select(r => (Time: DateTimeOffset.Parse(r.GetProperty("time").GetString()!, System.Globalization.CultureInfo.InvariantCulture),
+                          Line: r.GetProperty("route").GetString() + " " + r.GetProperty("status").GetInt32()))
+            .ToList();
+        var lines = new List<string>();
+        foreach (var hit in log.Where(r => r.Line.EndsWith(" 429", StringComparison.Ordinal)).Take(3))
+        {
+            lines.Add("429 at " + hit.Time.ToString("HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture) + " after: " +
+                string.Join(", ", log.Where(r => r.Time > hit.Time.AddSeconds(-1.05) && r.Time < hit.Time)
+                    .Select(r => $"{(hit.Time - r.Time).TotalMilliseconds:F0} ms before {r.Line}")));
+        }
+        return lines;
     }
 
     /// <summary>The whole store as the inspection API writes it ({"total":N,"contacts":[...]}).</summary>

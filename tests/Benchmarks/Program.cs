@@ -255,6 +255,7 @@ public static class Program
             $"({Environment.ProcessorCount} cores) | emulator: requests={stats.TotalRequests} throttled={stats.Throttled} faults={stats.FaultsJson} contactsWritten={stats.ContactsWritten} process={stats.ProcessJson}" +
             (errorMessage != null ? $" error={errorMessage}" : ""));
         foreach (var r in stats.Routes) Console.Error.WriteLine($"[{s.Name}]   {r.Route} {r.Status}: {r.Count}");
+        if (stats.Throttled > 0) foreach (var t in await emulator.ThrottleContextAsync()) Console.Error.WriteLine($"[{s.Name}]   {t}");
         foreach (var e in check.Examples) Console.Error.WriteLine($"[{s.Name}]   store: {e}");
         foreach (var e in errors) Console.Error.WriteLine($"[{s.Name}]   error: {e}");
         Console.Error.WriteLine($"[{s.Name}] managed heap MB: after run {heapAll / 1048576.0:F0}, runspace closed {heapAfter / 1048576.0:F0}; peak WS {Interlocked.Read(ref peakWs) / 1048576.0:F0}");

@@ -91,12 +91,24 @@ namespace AutopilotExport.Engine.Api
             BaseUri = baseUri;
             _base = baseUri.ToString().TrimEnd('/');
             _apiKey = apiKey.Trim();
+            AccountFingerprint = _base + "|" + Fingerprint(_apiKey);
             _http = Factory.Value.CreateClient(HttpClientName);
             // Per-attempt timeouts come from the resilience pipeline's token, not from HttpClient.
             _http.Timeout = Timeout.InfiniteTimeSpan;
         }
 
         public Uri BaseUri { get; }
+
+        /// <summary>Endpoint plus a one-way hash of the key: tells accounts apart (e.g. to share a pace)
+        /// without keeping the key anywhere else.</summary>
+        internal string AccountFingerprint { get; }
+
+        private static string Fingerprint(string key)
+        {
+            using var sha = System.Security.Cryptography.SHA256.Create();
+            var hash = sha.ComputeHash(System.Text.Encoding.UTF8.GetBytes(key));
+            return BitConverter.ToString(hash, 0, 16).Replace("-", "");
+        }
 
         /// <summary>Host and port only: what messages may say about where requests go.</summary>
         public string Endpoint => BaseUri.IsDefaultPort ? BaseUri.Host : BaseUri.Host + ":" + BaseUri.Port.ToString(CultureInfo.InvariantCulture);

@@ -109,7 +109,7 @@ namespace AutopilotExport.Engine.Export
                 throw new ArgumentException("Name at least one segment, or a segment property that holds each row's segment.");
 
             _mapper = new ProfileMapper(options.FieldMap, options.SegmentProperty);
-            _policy = new ResiliencePolicy(options.RequestsPerSecond, options.MaxRetries, options.RequestTimeout, options.RetryBaseDelay, OnRetry, () => Interlocked.Increment(ref _requests));
+            _policy = new ResiliencePolicy(ApiPace.For(client, options.RequestsPerSecond), options.MaxRetries, options.RequestTimeout, options.RetryBaseDelay, OnRetry, () => Interlocked.Increment(ref _requests));
             _lists = new ListResolver(client, _policy, message => Tell(new VerboseEvent(message)));
             _report = options.ReportPath != null ? new RowReport(options.ReportPath) : null;
             _batch = new List<Entry>(options.BatchSize);

@@ -32,24 +32,19 @@ namespace AutopilotExport.Engine.Export
     /// </summary>
     internal sealed class ResiliencePolicy : IDisposable
     {
-        /// <summary>
-        /// Added to every pacing window: requests that leave a second apart can arrive a little closer together
-        /// (network and scheduling jitter), and a 429 costs a whole Retry-After. 20 ms of 1 s keeps 98% of the rate.
-        /// </summary>
-        internal static readonly TimeSpan PaceMargin = TimeSpan.FromMilliseconds(20);
-
         private readonly ResiliencePipeline _pipeline;
         private readonly ResiliencePipeline _timeout;
         private readonly RateLimiter? _limiter;
         private readonly Action<RetryNotice> _onRetry;
         private readonly Action _onAttempt;
 
-        public ResiliencePolicy(double requestsPerSecond, int maxRetries, TimeSpan requestTimeout, TimeSpan retryBaseDelay,
+        /// <param name="pace">The account's shared limiter (<see cref="ApiPace"/>), or null for no pacing; not owned.</param>
+        public ResiliencePolicy(RateLimiter? pace, int maxRetries, TimeSpan requestTimeout, TimeSpan retryBaseDelay,
             Action<RetryNotice> onRetry, Action onAttempt, Random? jitter = null)
         {
             _onRetry = onRetry;
             _onAttempt = onAttempt;
-            _limiter = CreateLimiter(requestsPerSecond);
+            _limiter = pace;
             var random = jitter ?? new Random();
 
             _pipeline = new ResiliencePipelineBuilder()
@@ -102,9 +97,6 @@ namespace AutopilotExport.Engine.Export
 
         internal static readonly ResiliencePropertyKey<string> OperationKey = new ResiliencePropertyKey<string>("AutopilotExport.Operation");
 
-        private static RateLimiter? CreateLimiter(double requestsPerSecond) =>
-            requestsPerSecond > 0 ? new StrictWindowRateLimiter(requestsPerSecond, PaceMargin) : null;
-
         /// <summary>Runs <paramref name="call"/> with pacing, timeout, circuit breaker and retries.</summary>
         public async Task<T> ExecuteAsync<T>(string operation, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
         {
@@ -114,11 +106,10 @@ namespace AutopilotExport.Engine.Export
             {
                 return await _pipeline.ExecuteAsync(async ctx =>
                 {
-                    if (_limiter != null)
-                    {
-                        using var lease = await _limiter.AcquireAsync(1, ctx.CancellationToken).ConfigureAwait(false);
-                        if (!lease.IsAcquired) throw new InvalidOperationException("The client-side rate limiter refused a permit.");
-                    }
+                    // The lease is held until the answer is in: the pace counts a request's place in the window
+                    // from when it was surely seen by the API (see StrictWindowRateLimiter).
+                    using var lease = _limiter != null ? await _limiter.AcquireAsync(1, ctx.CancellationToken).ConfigureAwait(false) : null;
+                    if (lease != null && !lease.IsAcquired) throw new InvalidOperationException("The client-side rate limiter refused a permit.");
                     _onAttempt();
                     return await _timeout.ExecuteAsync(async ct => await call(ct).ConfigureAwait(false), ctx.CancellationToken).ConfigureAwait(false);
                 }, context).ConfigureAwait(false);
@@ -129,6 +120,7 @@ namespace AutopilotExport.Engine.Export
             }
         }
 
-        public void Dispose() => _limiter?.Dispose();
+        // The limiter is shared by every run on the account (ApiPace) and outlives this policy.
+        public void Dispose() { }
     }
 }

@@ -2,6 +2,7 @@ using System;
 using System.Management.Automation;
 using System.Security;
 using AutopilotExport.Engine.Api;
+using AutopilotExport.Engine.Export;
 using AutopilotExport.Engine.State;
 
 namespace AutopilotExport.Commands
@@ -111,7 +112,8 @@ namespace AutopilotExport.Commands
                 try
                 {
                     using var client = new AutopilotApiClient(endpoint, key);
-                    var account = Wait(ct => client.GetAccountAsync(ct), TimeSpan.FromSeconds(30));
+                    // The key check takes its turn in the account's pace, shared with any export in this session (the API counts per key).
+                    var account = Wait(ct => ApiPace.RunAsync(client, RequestsPerSecond, client.GetAccountAsync, ct), TimeSpan.FromSeconds(30));
                     record.InstanceId = account.InstanceId;
                     record.LastValidatedAt = DateTimeOffset.Now;
                     WriteVerbose($"The key is good: instance {account.InstanceId}.");

@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.Management.Automation;
 using AutopilotExport.Engine.Api;
+using AutopilotExport.Engine.Export;
 using AutopilotExport.Engine.State;
 
 namespace AutopilotExport.Commands
@@ -57,7 +58,8 @@ namespace AutopilotExport.Commands
                 var endpoint = new Uri(connection.BaseUri);
                 WriteVerbose($"GET /account at {endpoint.Host} for connection '{connection.Name}'.");
                 using var client = new AutopilotApiClient(endpoint, key);
-                var account = Wait(ct => client.GetAccountAsync(ct), TimeSpan.FromSeconds(30));
+                // The key check takes its turn in the account's pace, shared with any export in this session (the API counts per key).
+                var account = Wait(ct => ApiPace.RunAsync(client, connection.RequestsPerSecond, client.GetAccountAsync, ct), TimeSpan.FromSeconds(30));
                 result.Success = true;
                 result.StatusCode = 200;
                 result.InstanceId = account.InstanceId;

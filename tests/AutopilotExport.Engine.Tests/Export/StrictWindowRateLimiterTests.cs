@@ -29,6 +29,19 @@ public class StrictWindowRateLimiterTests
     }
 
     [Fact]
+    public async Task A_request_holds_its_place_in_the_window_until_its_lease_is_released()
+    {
+        using var limiter = new StrictWindowRateLimiter(1, TimeSpan.Zero);
+        var first = await limiter.AcquireAsync(1);
+        await Task.Delay(300);          // the call is still running: the API may not have seen it yet
+        first.Dispose();
+        var released = Stopwatch.StartNew();
+        Assert.True((await limiter.AcquireAsync(1)).IsAcquired);
+        // A window from the release, not from the grant (which would allow the next one after ~0.7 s).
+        Assert.True(released.Elapsed >= TimeSpan.FromMilliseconds(1000 - 15), $"the next permit came {released.Elapsed.TotalMilliseconds:F0} ms after the release");
+    }
+
+    [Fact]
     public async Task A_fractional_rate_is_paced_evenly()
     {
         using var limiter = new StrictWindowRateLimiter(2.5, TimeSpan.Zero);
