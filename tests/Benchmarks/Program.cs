@@ -27,6 +27,7 @@ public static class Program
         bool quick = false, inProcess = false;
         string? only = null;
         long? profilesOverride = null;
+        int? concurrencyOverride = null;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -34,9 +35,10 @@ public static class Program
                 case "--quick": quick = true; break;
                 case "--scenario": only = args[++i].ToLowerInvariant(); break;
                 case "--emulator-in-process": inProcess = true; break;
+                case "--concurrency": concurrencyOverride = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--profiles": profilesOverride = long.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "-h": case "--help":
-                    Console.WriteLine("usage: dotnet run --project tests/Benchmarks -c Release -- [--quick] [--scenario ceiling|engine|faults|whatif|pipeline] [--profiles N] [--emulator-in-process]");
+                    Console.WriteLine("usage: dotnet run --project tests/Benchmarks -c Release -- [--quick] [--scenario ceiling|engine|faults|whatif|pipeline] [--profiles N] [--concurrency N] [--emulator-in-process]");
                     return 0;
                 default:
                     Console.Error.WriteLine($"unknown argument '{args[i]}'");
@@ -103,7 +105,7 @@ public static class Program
             foreach (var s in scenarios)
             {
                 var n = profilesOverride ?? s.Profiles;
-                var line = await RunScenarioAsync(s with { Profiles = n }, manifest, inProcess);
+                var line = await RunScenarioAsync(s with { Profiles = n, Concurrency = concurrencyOverride ?? s.Concurrency }, manifest, inProcess);
                 Console.WriteLine(line);
                 Console.Out.Flush();
             }

@@ -184,7 +184,7 @@ namespace AutopilotExport.Engine.Api
             var result = Parse(body, AutopilotJsonContext.Default.BulkUpsertResponse, "POST /contacts");
             if (result.EmailContactMap == null)
                 throw new AutopilotApiException(0, "POST /contacts answered 200 without an email_contact_map.", malformed: true);
-            return new BulkUpsertResult(result.EmailContactMap, result.ContactIds?.Count ?? 0);
+            return new BulkUpsertResult(result.EmailContactMap, result.ContactIdCount);
         }
 
         private async Task<byte[]> SendAsync(HttpMethod method, string path, ArraySegment<byte>? payload, CancellationToken cancellationToken)

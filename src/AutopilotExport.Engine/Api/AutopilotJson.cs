@@ -1,4 +1,6 @@
+using System;
 using System.Collections.Generic;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace AutopilotExport.Engine.Api
@@ -35,7 +37,8 @@ namespace AutopilotExport.Engine.Api
 
     internal sealed class BulkUpsertResponse
     {
-        [JsonPropertyName("contact_ids")] public List<string>? ContactIds { get; set; }
+        /// <summary>Only counted: the ids are in email_contact_map too, and a fast run reads a thousand answers a second.</summary>
+        [JsonPropertyName("contact_ids"), JsonConverter(typeof(ArrayLengthConverter))] public int ContactIdCount { get; set; }
         [JsonPropertyName("email_contact_map")] public Dictionary<string, string>? EmailContactMap { get; set; }
     }
 
@@ -43,6 +46,26 @@ namespace AutopilotExport.Engine.Api
     {
         [JsonPropertyName("error")] public string? Error { get; set; }
         [JsonPropertyName("message")] public string? Message { get; set; }
+    }
+
+    /// <summary>Reads a JSON array as its number of items (null as 0) without materialising them.</summary>
+    internal sealed class ArrayLengthConverter : JsonConverter<int>
+    {
+        public override int Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            if (reader.TokenType == JsonTokenType.Null) return 0;
+            if (reader.TokenType != JsonTokenType.StartArray) throw new JsonException("Expected an array.");
+            int count = 0;
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                count++;
+                reader.Skip();
+            }
+            return count;
+        }
+
+        public override void Write(Utf8JsonWriter writer, int value, JsonSerializerOptions options) =>
+            throw new NotSupportedException("Only read.");
     }
 
     [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
