@@ -56,7 +56,7 @@ public static class Program
                     Error500Rate = 0.05, Error503Rate = 0.02, ResetRate = 0.01, AcceptThenFailRate = 0.01,
                     LatencySpikeRate = 0.01, LatencySpikeMs = 300,
                 },
-                SendRetryAfter: false, BulkInvalidMode.Skip),
+                SendRetryAfter: false, BulkInvalidMode.Skip, RefusedRows: true),
         };
         if (only == "whatif")
         {
@@ -119,7 +119,7 @@ public static class Program
     }
 
     private sealed record Scenario(string Name, long Profiles, double EmulatorRate, double ClientRate, int Concurrency,
-        FaultProfile? Faults, bool SendRetryAfter, BulkInvalidMode BulkInvalid, bool WhatIf = false);
+        FaultProfile? Faults, bool SendRetryAfter, BulkInvalidMode BulkInvalid, bool WhatIf = false, bool RefusedRows = false);
 
     private static string FindRepoRoot()
     {
@@ -159,6 +159,7 @@ public static class Program
         runspace.SessionStateProxy.SetVariable("Rps", s.ClientRate);
         Invoke(runspace, "New-AutopilotConnection -Name bench -ApiKey $ApiKey -BaseUri $BaseUri -AcceptDataPrivacy -RequestsPerSecond $Rps -ErrorAction Stop | Out-Null");
 
+        Synthetic.RefusedByApi = s.RefusedRows;
         runspace.SessionStateProxy.SetVariable("Rows", Synthetic.Generate(s.Profiles));
         runspace.SessionStateProxy.SetVariable("Conc", s.Concurrency);
         runspace.SessionStateProxy.SetVariable("MaxP", (int)Math.Min(int.MaxValue, Math.Max(1, s.Profiles)));
@@ -239,13 +240,14 @@ public static class Program
         // Every valid, unique profile must be stored exactly as mapped; the result's counts must be exact.
         var stats = await emulator.StatsAsync();
         var check = StoreCheck.Compare(await emulator.ContactsJsonAsync(), s.Profiles);
-        long wantInvalid = 0, wantDuplicate = 0;
+        long wantInvalid = 0, wantDuplicate = 0, wantFailed = 0;
         for (long i = 0; i < s.Profiles; i++)
         {
             if (Synthetic.IsInvalid(i)) wantInvalid++;
             else if (Synthetic.IsDuplicate(i)) wantDuplicate++;
+            else if (Synthetic.IsRefusedByApi(i)) wantFailed++;
         }
-        bool countsExact = received == s.Profiles && exported == check.Expected && invalid == wantInvalid && duplicate == wantDuplicate && failed == 0;
+        bool countsExact = received == s.Profiles && exported == check.Expected && invalid == wantInvalid && duplicate == wantDuplicate && failed == wantFailed;
         long lost = check.Missing + check.Mismatched + check.Unexpected
                     + Math.Abs(exported - check.Expected) + Math.Abs(received - (exported + invalid + duplicate + failed));
         double seconds = sw.Elapsed.TotalSeconds;

@@ -9,7 +9,9 @@ namespace AutopilotExport.Benchmarks;
 /// (nothing kept in memory) and afterwards say, for every stored contact, exactly what it must hold.
 /// Row i: i % 100 in {0, 1} -> invalid email (2%); i % 100 == 2 (i >= 100) -> repeats row i-50's email in upper
 /// case (1% duplicates); every other row is a valid, unique profile. Names and places with accents and CJK,
-/// one custom field of each type.
+/// one custom field of each type. With <see cref="RefusedByApi"/> (the faults scenario), row i % 200 == 3 (0.5%)
+/// has an address in the reserved .invalid domain: valid to the module, refused by the emulator, so the API's
+/// handling of bad items (reject the call, or skip the item) is part of the run.
 /// </summary>
 internal static class Synthetic
 {
@@ -42,12 +44,17 @@ internal static class Synthetic
     }
 }";
 
+    /// <summary>Set per scenario before generating (the harness runs one scenario at a time).</summary>
+    public static bool RefusedByApi { get; set; }
+
     public static bool IsInvalid(long i) => i % 100 < 2;
     public static bool IsDuplicate(long i) => i % 100 == 2 && i >= 100;
-    public static bool IsValidUnique(long i) => !IsInvalid(i) && !IsDuplicate(i);
+    public static bool IsRefusedByApi(long i) => RefusedByApi && i % 200 == 3;
+    /// <summary>A row the emulator must store.</summary>
+    public static bool IsValidUnique(long i) => !IsInvalid(i) && !IsDuplicate(i) && !IsRefusedByApi(i);
 
     public static string EmailOf(long i) =>
-        string.Create(CultureInfo.InvariantCulture, $"user{i}.{(char)('a' + (int)(i % 26))}@example{i % 7}.com");
+        string.Create(CultureInfo.InvariantCulture, $"user{i}.{(char)('a' + (int)(i % 26))}@example{i % 7}.{(IsRefusedByApi(i) ? "invalid" : "com")}");
 
     /// <summary>The row number an email of <see cref="EmailOf"/> came from, or -1.</summary>
     public static long RowOfEmail(string email)

@@ -105,14 +105,18 @@ namespace AutopilotExport.Commands
             if (property == null) return false;
             try
             {
-                if (_row.Contains(property))
+                // One lookup in the usual case (the key is there with a value); Contains only to tell a missing
+                // key from one that holds $null.
+                var found = _row[property];
+                if (found != null || _row.Contains(property))
                 {
-                    value = RecordReaders.Unwrap(_row[property]);
+                    value = RecordReaders.Unwrap(found);
                     return true;
                 }
             }
             catch (ArgumentException) { /* a dictionary with non-string keys */ }
             catch (InvalidCastException) { }
+            catch (KeyNotFoundException) { /* a dictionary whose indexer throws for a missing key */ }
 
             if (_folded == null)
             {
