@@ -34,6 +34,23 @@ public class AuthAndRoutingTests
     }
 
     [Fact]
+    public async Task SetApiKey_revokes_the_old_key_at_once_and_Reset_keeps_the_new_one()
+    {
+        await using var api = await Api.StartAsync();
+        Assert.Equal(200, (await api.Get("/account")).Code);
+
+        api.Host.SetApiKey("rotated-key");
+        Assert.Equal("rotated-key", api.Host.ApiKey);
+        AssertError(await api.Get("/account"), 401, "Unauthorized", "Invalid API key.");
+        Assert.Equal(200, (await api.Get("/account", key: "rotated-key")).Code);
+
+        api.Host.Reset();
+        Assert.Equal(200, (await api.Get("/lists", key: "rotated-key")).Code);
+        Assert.Throws<ArgumentException>(() => api.Host.SetApiKey(" "));
+        Assert.Equal("rotated-key", api.Host.ApiKey);
+    }
+
+    [Fact]
     public async Task Account_answers_the_instance_id()
     {
         await using var api = await Api.StartAsync();

@@ -78,6 +78,10 @@ public sealed class EmulatorHost : IAsyncDisposable, IDisposable
 
     public void SetSendRetryAfter(bool send) => _state.SendRetryAfter = send;
 
+    /// <summary>Replaces the accepted key (as if it was revoked and a new one issued): from the next request on, the old key gets 401.
+    /// <see cref="Reset"/> keeps the key; set it back explicitly.</summary>
+    public void SetApiKey(string apiKey) => _state.ApiKey = apiKey;
+
     // ---------------- inspection ----------------
 
     /// <summary>Snapshot of every stored contact, in creation order.</summary>

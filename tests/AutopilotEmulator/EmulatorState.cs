@@ -8,11 +8,12 @@ internal sealed class EmulatorState
     private volatile EmulatorStore _store = new();
     private volatile bool _sendRetryAfter;
     private volatile int _bulkInvalid;
+    private volatile string _apiKey;
 
     public EmulatorState(EmulatorOptions options)
     {
         options.Validate();
-        ApiKey = options.ApiKey;
+        _apiKey = options.ApiKey;
         Seed = options.Seed;
         _sendRetryAfter = options.SendRetryAfter;
         _bulkInvalid = (int)options.BulkInvalid;
@@ -23,7 +24,16 @@ internal sealed class EmulatorState
             : "emulator_" + Guid.NewGuid().ToString("N").Substring(0, 8).ToUpperInvariant();
     }
 
-    public string ApiKey { get; }
+    /// <summary>The key accepted now; <see cref="EmulatorHost.SetApiKey"/> changes it at run time (a key revoked mid-run).</summary>
+    public string ApiKey
+    {
+        get => _apiKey;
+        set
+        {
+            if (string.IsNullOrWhiteSpace(value)) throw new ArgumentException("The API key must not be empty.", nameof(value));
+            _apiKey = value;
+        }
+    }
     public int? Seed { get; }
     public string InstanceId { get; }
     public EmulatorStore Store => _store;

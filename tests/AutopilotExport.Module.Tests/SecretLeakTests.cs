@@ -1,3 +1,4 @@
+using System.Management.Automation;
 using System.Text;
 using AutopilotEmulator;
 using AutopilotExport.Module.Tests.Infrastructure;
@@ -55,7 +56,71 @@ public sealed class SecretLeakTests : ModuleTestBase
         var files = StateFiles().ToList();
         Assert.Contains(files, f => f.EndsWith(".bin", StringComparison.Ordinal));
         Assert.Contains(files, f => f.EndsWith(".jsonl", StringComparison.Ordinal));
-        foreach (var key in new[] { TestKey, WrongKey })
+        AssertNoFileHolds(files, TestKey, WrongKey);
+    }
+
+    [Fact]
+    public void Key_is_absent_from_the_information_stream_error_history_env_key_runs_and_a_key_revoked_mid_run()
+    {
+        // What the test above does not reach: $InformationPreference, the $Error history with inner exceptions, a
+        // connection that reads $env:AUTOPILOT_API_KEY, throttling (429 + Retry-After), rows the API rejects under
+        // faults (per-row errors carrying the API's messages), -ReportPath, and the key revoked in the middle of a run.
+        Environment.SetEnvironmentVariable("AUTOPILOT_API_KEY", TestKey);
+        Emulator.SetRateLimit(4);
+        Emulator.SetFaults(new FaultProfile { Error500Rate = 0.05, Error503Rate = 0.05, ResetRate = 0.05, MalformedRate = 0.05, AcceptThenFailRate = 0.05, Paths = new[] { "/v1/contacts" } });
+        var report = Path.Combine(StateHome, "custom-reports", "run.jsonl");
+        Session.SetVariable("ReportFile", report);
+
+        var r = Run(@"
+            $VerbosePreference = 'Continue'; $DebugPreference = 'Continue'; $InformationPreference = 'Continue'; $WarningPreference = 'Continue'
+            New-AutopilotConnection -Name Stored -ApiKey $ApiKey -BaseUri $BaseUri -AcceptDataPrivacy -RequestsPerSecond 0 -Verbose -Debug -InformationAction Continue
+            New-AutopilotConnection -Name FromEnv -BaseUri $BaseUri -AcceptDataPrivacy -RequestsPerSecond 0 -Verbose -Debug
+            Test-AutopilotConnection -Name FromEnv -Verbose -Debug
+            $rows = 1..250 | ForEach-Object { [pscustomobject]@{ Email = if ($_ % 60 -eq 0) { ""refused$_@example.invalid"" } else { ""s$_@example.com"" }; FirstName = ""S$_"" } }
+            $rows | Start-AutopilotExport -Connection FromEnv -Segment Secret -ReportPath $ReportFile -Verbose -Debug -InformationAction Continue
+            & { [CmdletBinding()] param() $PSCmdlet.WriteInformation('information stream works', [string[]]@()) }
+            $Error | ForEach-Object { $_.ToString(); $_.FullyQualifiedErrorId; $_.Exception.ToString(); $_.ScriptStackTrace; $_.ErrorDetails; $_.TargetObject }
+            $global:AutopilotLastExportResult");
+        Assert.Null(r.Thrown);
+        Assert.Contains("information stream works", r.Information);
+        Assert.Contains(r.ErrorIds, id => id.StartsWith("RejectedByApi,", StringComparison.Ordinal));
+        var stats = Emulator.Stats();
+        Assert.True(stats.Throttled > 0 && stats.FaultsInjected.Total > 0, "the runs met no 429 or no fault");
+        Assert.Equal(246, Emulator.Contacts().Count);
+
+        // The key revoked while a run is under way: the old key must not show in the Unauthorized error or the result.
+        Emulator.SetRateLimit(0);
+        Emulator.SetFaults(new FaultProfile { LatencyMs = 50, Paths = new[] { "/v1/contacts" } });
+        Emulator.Reset();
+        using var ps = PowerShell.Create();
+        ps.Runspace = Session.Runspace;
+        ps.AddScript(@"$VerbosePreference = 'Continue'; $DebugPreference = 'Continue'
+            try { 1..3000 | ForEach-Object { [pscustomobject]@{ Email = ""rv$_@example.com"" } } | Start-AutopilotExport -Connection Stored -Segment Revoked -Concurrency 2 }
+            catch { $_; $_.Exception.ToString() }
+            $Error | ForEach-Object { $_.ToString(); $_.Exception.ToString() }");
+        var async = ps.BeginInvoke();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (Emulator.Stats().Count("POST /v1/contacts", 200) < 1 && DateTime.UtcNow < deadline && !async.IsCompleted) Thread.Sleep(10);
+        Emulator.SetApiKey("sk-NEW-3c2b1a0f9e");
+        Assert.True(async.AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(20)));
+        var revoked = string.Join("\n", ps.EndInvoke(async).Where(o => o != null).Select(o => o.BaseObject is ErrorRecord e ? e + " " + e.FullyQualifiedErrorId : o.ToString()))
+            + string.Join("\n", ps.Streams.Verbose.Select(v => v.Message)) + string.Join("\n", ps.Streams.Debug.Select(v => v.Message))
+            + string.Join("\n", ps.Streams.Error.Select(e => e + " " + e.Exception));
+        Assert.Contains("Unauthorized,", revoked);
+
+        foreach (var text in new[] { r.AllText(), revoked, Session.Host.Capture.Text })
+            Assert.DoesNotContain(TestKey, text);
+        Assert.True(File.Exists(report));
+        var files = StateFiles().ToList();
+        Assert.Contains(report, files);
+        Assert.Contains(files, f => f.EndsWith("connections.json", StringComparison.Ordinal));
+        AssertNoFileHolds(files, TestKey);
+    }
+
+    /// <summary>No file holds the key as UTF-8, UTF-16, Base64 of either, or hex (the stored key's file holds it encrypted).</summary>
+    private static void AssertNoFileHolds(IReadOnlyList<string> files, params string[] keys)
+    {
+        foreach (var key in keys)
         {
             var needles = new[]
             {

@@ -15,6 +15,8 @@ namespace AutopilotExport.Engine.Mapping
         public static string? Check(string email)
         {
             if (email.Length > 254) return "it is longer than 254 characters";
+            // Checked first: the loops below let surrogates through (for emoji and other non-BMP letters).
+            if (UnicodeText.HasLoneSurrogate(email)) return "it holds a broken character (half of a UTF-16 surrogate pair)";
             int at = email.IndexOf('@');
             if (at < 0) return "it has no '@'";
             if (email.IndexOf('@', at + 1) >= 0) return "it has more than one '@'";

@@ -96,7 +96,12 @@ namespace AutopilotExport.Engine.Mapping
                 return MapResult.Error(ErrorIds.MissingEmail, $"the row has no property '{emailProperty}' (mapped to Email)");
             var email = AsText(rawEmail)?.Trim();
             if (string.IsNullOrEmpty(email))
+            {
+                // A list, hashtable or object is not an empty cell: say what it holds instead of "is empty".
+                if (email == null && !IsEmpty(rawEmail))
+                    return MapResult.Error(ErrorIds.InvalidEmail, $"property '{emailProperty}' (mapped to Email) holds {Describe(rawEmail)}, not an email address");
                 return MapResult.Error(ErrorIds.MissingEmail, $"property '{emailProperty}' (mapped to Email) is empty");
+            }
             var emailProblem = EmailAddress.Check(email!);
             if (emailProblem != null)
                 return MapResult.Error(ErrorIds.InvalidEmail, $"'{Shorten(email!)}' in property '{emailProperty}' is not an email address: {emailProblem}");
@@ -105,9 +110,12 @@ namespace AutopilotExport.Engine.Mapping
             if (_segmentProperty != null && row.TryGetValue(_segmentProperty, out var rawSegment))
             {
                 var text = AsText(rawSegment);
-                if (text == null && rawSegment != null && !(rawSegment is string))
+                // IsEmpty, not a null check: a SQL NULL (DBNull) is an empty cell, so the row falls back to -Segment.
+                if (text == null && !IsEmpty(rawSegment))
                     return MapResult.Error(ErrorIds.InvalidFieldValue, $"property '{_segmentProperty}' (the segment) holds {Describe(rawSegment)}, not a name");
                 segment = string.IsNullOrWhiteSpace(text) ? null : text!.Trim();
+                if (segment != null && UnicodeText.HasLoneSurrogate(segment))
+                    return MapResult.Error(ErrorIds.InvalidFieldValue, $"property '{_segmentProperty}' (the segment) holds text with a broken character (half of a UTF-16 surrogate pair)");
             }
 
             // Arrays sized for every mapped field and trimmed once: this runs for every row, so no List and no copy
@@ -229,6 +237,7 @@ namespace AutopilotExport.Engine.Mapping
             if (text == null) return $"property '{property}' (mapped to {field}) holds {Describe(raw)}, not a single value";
             text = text.Trim();
             if (text.Length > MaxValueLength) return $"property '{property}' (mapped to {field}) is {text.Length} characters long; at most {MaxValueLength} are sent";
+            if (UnicodeText.HasLoneSurrogate(text)) return $"property '{property}' (mapped to {field}) holds text with a broken character (half of a UTF-16 surrogate pair)";
             value = FieldValue.FromString(text);
             return null;
         }
@@ -265,6 +274,7 @@ namespace AutopilotExport.Engine.Mapping
                     var text = AsText(raw);
                     if (text == null) return $"{Where()} holds {Describe(raw)}, not a single value";
                     if (text.Length > MaxValueLength) return $"{Where()} is {text.Length} characters long; at most {MaxValueLength} are sent";
+                    if (UnicodeText.HasLoneSurrogate(text)) return $"{Where()} holds text with a broken character (half of a UTF-16 surrogate pair)";
                     value = FieldValue.FromString(text);
                     return null;
             }
@@ -295,7 +305,8 @@ namespace AutopilotExport.Engine.Mapping
             switch (raw)
             {
                 case double d: result = d; break;
-                case float f: result = f; break;
+                // Via its shortest text: a SQL 'real' 19.99 is sent as 19.99, not as the widened 19.989999771118164.
+                case float f: result = double.Parse(f.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture); break;
                 case decimal m: result = (double)m; break;
                 case string s:
                     if (!double.TryParse(s.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out result)) return false;

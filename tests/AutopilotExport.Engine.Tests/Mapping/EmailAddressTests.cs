@@ -47,4 +47,14 @@ public class EmailAddressTests
         Assert.Contains("longer than 64", EmailAddress.Check(new string('a', 65) + "@example.com"));
         Assert.Contains("longer than 254", EmailAddress.Check("a@" + string.Join(".", Enumerable.Repeat(new string('b', 60), 5)) + ".com"));
     }
+
+    [Fact]
+    public void Accepts_surrogate_pairs_but_not_a_lone_surrogate()
+    {
+        // An emoji is a surrogate pair and fine; half of one is not text, and the JSON writer would send U+FFFD instead.
+        Assert.Null(EmailAddress.Check("smile\U0001F600@example.com"));
+        Assert.Contains("broken character", EmailAddress.Check("ab\uD800@example.com"));
+        Assert.Contains("broken character", EmailAddress.Check("ab@exa\uDC00mple.com"));
+        Assert.Contains("broken character", EmailAddress.Check("ab\uDE00\uD83D@example.com")); // a pair in the wrong order
+    }
 }

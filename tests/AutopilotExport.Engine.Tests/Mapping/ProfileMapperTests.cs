@@ -167,6 +167,7 @@ public class ProfileMapperTests
         Assert.Equal("Gold", m.Map(new TestRecord(("Email", "a@b.io"), ("tier", " Gold "))).Profile!.Segment);
         Assert.Null(m.Map(new TestRecord(("Email", "a@b.io"), ("tier", ""))).Profile!.Segment);
         Assert.Equal(ErrorIds.InvalidFieldValue, m.Map(new TestRecord(("Email", "a@b.io"), ("tier", new[] { 1, 2 }))).ErrorId);
+        Assert.Null(m.Map(new TestRecord(("Email", "a@b.io"), ("tier", DBNull.Value))).Profile!.Segment); // a SQL NULL falls back to -Segment
     }
 
     [Fact]

@@ -25,6 +25,7 @@ public sealed class EmulatorFixture : IAsyncLifetime
 
     public void ResetForTest()
     {
+        Host.SetApiKey(ApiKey); // a test may have revoked it mid-run
         Host.SetFaults(null);
         Host.SetRateLimit(0);
         Host.SetBulkInvalid(BulkInvalidMode.Reject);
