@@ -337,14 +337,27 @@ namespace AutopilotExport.Engine.Mapping
             return false;
         }
 
+        /// <summary>
+        /// ISO 8601 only: "02/03/2024" is 2 March in most of the world and 3 February in the invariant culture,
+        /// so text in any other shape is a per-row error rather than a silently wrong date.
+        /// </summary>
+        private static readonly string[] IsoDateFormats =
+        {
+            "yyyy-MM-dd",
+            "yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF",
+            "yyyy-MM-dd'T'HH:mmK", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK",
+            "yyyy-MM-dd HH:mm", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm:ss.FFFFFFF",
+            "yyyy-MM-dd HH:mmK", "yyyy-MM-dd HH:mm:ssK", "yyyy-MM-dd HH:mm:ss.FFFFFFFK",
+        };
+
         private static bool TryDate(object raw, out string iso)
         {
             switch (raw)
             {
                 case DateTime dt: iso = FormatDate(dt); return true;
                 case DateTimeOffset dto: iso = FormatDate(dto); return true;
-                case string s when DateTimeOffset.TryParse(s.Trim(), CultureInfo.InvariantCulture,
-                    DateTimeStyles.AssumeUniversal | DateTimeStyles.AllowWhiteSpaces, out var parsed):
+                case string s when DateTimeOffset.TryParseExact(s.Trim(), IsoDateFormats, CultureInfo.InvariantCulture,
+                    DateTimeStyles.AssumeUniversal, out var parsed):
                     iso = FormatDate(parsed); return true;
             }
             iso = "";

@@ -86,6 +86,8 @@ public class ProfileMapperTests
     [InlineData("boolean", "0", FieldValueKind.Boolean, "false")]
     [InlineData("date", "2026-11-23", FieldValueKind.Date, "2026-11-23T00:00:00Z")]
     [InlineData("date", "2026-11-23T10:30:00+02:00", FieldValueKind.Date, "2026-11-23T08:30:00Z")]
+    [InlineData("date", "2026-11-23T10:30:00.25Z", FieldValueKind.Date, "2026-11-23T10:30:00Z")]
+    [InlineData("date", " 2026-11-23 10:30 ", FieldValueKind.Date, "2026-11-23T10:30:00Z")]
     [InlineData("string", "=cmd|' /C calc'!A0", FieldValueKind.String, "=cmd|' /C calc'!A0")]
     public void Stated_types_convert_text_from_csv(string type, string text, FieldValueKind kind, string expected)
     {
@@ -104,6 +106,9 @@ public class ProfileMapperTests
     [InlineData("float", "NaN")]
     [InlineData("boolean", "maybe")]
     [InlineData("date", "next tuesday")]
+    [InlineData("date", "02/03/2024")]          // 2 March or 3 February: ambiguous, so refused
+    [InlineData("date", "23.11.2026")]
+    [InlineData("date", "Nov 23 2026")]
     public void Unconvertible_text_is_InvalidFieldValue(string type, string text)
     {
         var m = Mapper(new Hashtable { ["Email"] = "Email", ["Custom"] = new Hashtable { ["F"] = new Hashtable { ["Property"] = "V", ["Type"] = type } } });
