@@ -168,9 +168,9 @@ namespace AutopilotExport.Engine.Api
         /// buffer sized for a typical contact, so a batch costs one allocation in the usual case.</summary>
         public static ArraySegment<byte> SerializeContactsSegment(IReadOnlyList<OutgoingContact> contacts)
         {
-            var buffer = new MemoryStream(512 * Math.Max(1, contacts.Count));
+            var buffer = new PayloadBuffer(512 * Math.Max(1, contacts.Count));
             using (var writer = new Utf8JsonWriter(buffer, WriterOptions)) ContactBatchWriter.Write(writer, contacts);
-            return new ArraySegment<byte>(buffer.GetBuffer(), 0, (int)buffer.Length);
+            return buffer.WrittenSegment;
         }
 
         /// <summary>POST /contacts with an already serialised payload; the caller reconciles the answer.</summary>
