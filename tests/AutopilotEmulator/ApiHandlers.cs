@@ -280,18 +280,13 @@ internal static class ApiHandlers
 
         var ids = new string?[n];
         int written = 0;
-        // One bulk call writes as a unit: concurrent calls take turns here instead of contending on the store's
-        // shared indexes contact by contact (which, under load, cost more CPU in lock spinning than the writes).
-        lock (store.BulkWriteGate)
+        for (int i = 0; i < n; i++)
         {
-            for (int i = 0; i < n; i++)
+            if (inputs[i] is not { } input) continue;
+            if (store.Upsert(input, lists[i], out var rec) == WriteOutcome.Written)
             {
-                if (inputs[i] is not { } input) continue;
-                if (store.Upsert(input, lists[i], out var rec) == WriteOutcome.Written)
-                {
-                    ids[i] = rec.Id;
-                    written++;
-                }
+                ids[i] = rec.Id;
+                written++;
             }
         }
         st.Stats.ContactsWritten(written);

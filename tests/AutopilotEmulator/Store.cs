@@ -187,9 +187,6 @@ internal sealed class EmulatorStore
     private readonly ConcurrentDictionary<string, CustomFieldDef> _custom = new(StringComparer.OrdinalIgnoreCase);
     private long _seq;
 
-    /// <summary>Held by a bulk upsert for its whole write phase (see ApiHandlers.ProcessBulk).</summary>
-    public readonly object BulkWriteGate = new();
-
     public OrderedIndex All => _all;
     public int ContactCount => _byId.Count;
 
