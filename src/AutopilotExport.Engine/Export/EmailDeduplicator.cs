@@ -39,9 +39,11 @@ namespace AutopilotExport.Engine.Export
             int length = email.Length + 1 + segment.Length;
             if (_chars.Length < length) _chars = new char[length * 2];
             int n = 0;
-            foreach (var c in email) _chars[n++] = char.ToLowerInvariant(c);
+            // Upper-casing char by char is what OrdinalIgnoreCase compares, the rule the API (and the answer check)
+            // match emails by; lower-casing would join addresses the API keeps apart (the Kelvin sign and 'k').
+            foreach (var c in email) _chars[n++] = char.ToUpperInvariant(c);
             _chars[n++] = '\n';
-            foreach (var c in segment) _chars[n++] = char.ToLowerInvariant(c);
+            foreach (var c in segment) _chars[n++] = char.ToUpperInvariant(c);
             int max = Encoding.UTF8.GetMaxByteCount(n);
             if (_bytes.Length < max) _bytes = new byte[max * 2];
             int byteCount = Encoding.UTF8.GetBytes(_chars, 0, n, _bytes, 0);

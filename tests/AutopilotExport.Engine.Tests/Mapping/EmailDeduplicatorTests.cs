@@ -16,4 +16,18 @@ public class EmailDeduplicatorTests
         Assert.True(d.TryAdd("ada2@example.com", "VIP", 7, out _));
         Assert.Equal(3, d.Count);
     }
+
+    [Fact]
+    public void Duplicates_are_what_OrdinalIgnoreCase_calls_equal()
+    {
+        var d = new EmailDeduplicator();
+        Assert.True(d.TryAdd("k@example.com", "VIP", 1, out _));
+        // U+212A KELVIN SIGN lower-cases to 'k' but is not equal to it ignoring case: two contacts to the API.
+        Assert.False(string.Equals("\u212A@example.com", "k@example.com", StringComparison.OrdinalIgnoreCase));
+        Assert.True(d.TryAdd("\u212A@example.com", "VIP", 2, out _));
+        Assert.True(string.Equals("ÄÖÜ@example.com", "äöü@EXAMPLE.com", StringComparison.OrdinalIgnoreCase));
+        Assert.True(d.TryAdd("ÄÖÜ@example.com", "VIP", 3, out _));
+        Assert.False(d.TryAdd("äöü@EXAMPLE.com", "VIP", 4, out var first));
+        Assert.Equal(3, first);
+    }
 }
