@@ -357,8 +357,9 @@ internal static class ApiHandlers
         return HttpJson.EmptyAsync(ctx);
     }
 
-    /// <summary>The API's view of a contact (as GET /contact answers it). Call under lock(rec).</summary>
-    internal static void WriteApiContact(Utf8JsonWriter w, ContactRecord rec)
+    /// <summary>Opens a contact object with its id and every stored standard field (the start both the API's and
+    /// the inspection view share). Call under lock(rec).</summary>
+    internal static void WriteContactStart(Utf8JsonWriter w, ContactRecord rec)
     {
         w.WriteStartObject();
         w.WriteString("contact_id", rec.Id);
@@ -368,10 +369,22 @@ internal static class ApiHandlers
             w.WritePropertyName(StandardFields.Names[i]);
             HttpJson.WriteValue(w, v);
         }
-        w.WriteBoolean("unsubscribed", rec.Unsubscribed);
+    }
+
+    /// <summary>"lists": the ids of the lists the contact is on, in joining order. Call under lock(rec).</summary>
+    internal static void WriteListIds(Utf8JsonWriter w, ContactRecord rec)
+    {
         w.WriteStartArray("lists");
         if (rec.Lists != null) foreach (var l in rec.Lists) w.WriteStringValue(l.Id);
         w.WriteEndArray();
+    }
+
+    /// <summary>The API's view of a contact (as GET /contact answers it). Call under lock(rec).</summary>
+    internal static void WriteApiContact(Utf8JsonWriter w, ContactRecord rec)
+    {
+        WriteContactStart(w, rec);
+        w.WriteBoolean("unsubscribed", rec.Unsubscribed);
+        WriteListIds(w, rec);
         w.WriteStartArray("custom_fields");
         if (rec.Custom != null)
         {

@@ -12,14 +12,7 @@ internal static class InspectionHandlers
     /// <summary>The inspection view of a contact: every stored field, typed custom keys, unsubscribed, list ids. Call under lock(rec).</summary>
     internal static void WriteInspectionContact(Utf8JsonWriter w, ContactRecord rec)
     {
-        w.WriteStartObject();
-        w.WriteString("contact_id", rec.Id);
-        for (int i = 0; i < rec.Std.Length; i++)
-        {
-            if (rec.Std[i] is not { } v) continue;
-            w.WritePropertyName(StandardFields.Names[i]);
-            HttpJson.WriteValue(w, v);
-        }
+        ApiHandlers.WriteContactStart(w, rec);
         w.WriteStartObject("custom");
         if (rec.Custom != null)
             foreach (var kv in rec.Custom)
@@ -29,9 +22,7 @@ internal static class InspectionHandlers
             }
         w.WriteEndObject();
         w.WriteBoolean("unsubscribed", rec.Unsubscribed);
-        w.WriteStartArray("lists");
-        if (rec.Lists != null) foreach (var l in rec.Lists) w.WriteStringValue(l.Id);
-        w.WriteEndArray();
+        ApiHandlers.WriteListIds(w, rec);
         w.WriteEndObject();
     }
 

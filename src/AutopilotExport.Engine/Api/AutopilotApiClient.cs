@@ -174,10 +174,6 @@ namespace AutopilotExport.Engine.Api
         }
 
         /// <summary>POST /contacts with an already serialised payload; the caller reconciles the answer.</summary>
-        public Task<BulkUpsertResult> UpsertContactsAsync(byte[] payload, CancellationToken cancellationToken) =>
-            UpsertContactsAsync(new ArraySegment<byte>(payload), cancellationToken);
-
-        /// <summary>POST /contacts with an already serialised payload; the caller reconciles the answer.</summary>
         public async Task<BulkUpsertResult> UpsertContactsAsync(ArraySegment<byte> payload, CancellationToken cancellationToken)
         {
             var body = await SendAsync(HttpMethod.Post, "/contacts", payload, cancellationToken).ConfigureAwait(false);
