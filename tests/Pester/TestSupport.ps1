@@ -46,6 +46,20 @@ function Stop-ProcessTree {
     $null = $Process.WaitForExit(15000)
 }
 
+function Get-EmulatorArgumentLine {
+    <# The dotnet arguments that start tests/AutopilotEmulator: its newest built AutopilotEmulator.dll (the build
+       puts it there), else dotnet run, which builds it first. #>
+    param(
+        [Parameter(Mandatory)] [string] $RepoRoot,
+        [Parameter(Mandatory)] [string] $Arguments
+    )
+    $project = Join-Path $RepoRoot 'tests/AutopilotEmulator'
+    $dll = Get-ChildItem -Path (Join-Path $project 'bin/*/*/AutopilotEmulator.dll') -ErrorAction SilentlyContinue |
+        Sort-Object -Property LastWriteTimeUtc -Descending | Select-Object -First 1
+    if ($dll) { "`"$($dll.FullName)`" $Arguments" }
+    else { "run --project `"$project`" -c Release -- $Arguments" }
+}
+
 function Start-TestEmulator {
     <# Starts tests/AutopilotEmulator on a free loopback port, without a rate limit, with a fresh random key,
        and waits until it answers. Returns @{ Process; Root; BaseUri; ApiKey; SecureKey }. #>
@@ -55,11 +69,9 @@ function Start-TestEmulator {
     )
     $apiKey = 'pester-' + [guid]::NewGuid().ToString('N')
     $root = "http://127.0.0.1:$(Get-FreeTcpPort)"
-    $project = Join-Path $RepoRoot 'tests/AutopilotEmulator'
-    $argumentLine = "run --project `"$project`" -c Release -- --urls $root --api-key $apiKey --rate-limit 0"
     $errLog = Join-Path $LogFolder 'emulator.err.log'
-    $process = Start-Process -FilePath 'dotnet' -ArgumentList $argumentLine -PassThru -NoNewWindow `
-        -RedirectStandardOutput (Join-Path $LogFolder 'emulator.out.log') -RedirectStandardError $errLog
+    $process = Start-Process -FilePath 'dotnet' -ArgumentList (Get-EmulatorArgumentLine -RepoRoot $RepoRoot -Arguments "--urls $root --api-key $apiKey --rate-limit 0") `
+        -PassThru -NoNewWindow -RedirectStandardOutput (Join-Path $LogFolder 'emulator.out.log') -RedirectStandardError $errLog
 
     # The first start builds the emulator, so allow a few minutes.
     $deadline = (Get-Date).AddMinutes(5)
