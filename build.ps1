@@ -196,9 +196,9 @@ function Invoke-PesterTask {
 function Invoke-Demo {
     Invoke-Build
     $shell = Get-PowerShellCommand
-    $demo = Join-Path $RepoRoot 'examples/Invoke-Demo.ps1'
-    Write-Step 'Running the demo (examples/Invoke-Demo.ps1)'
-    $arguments = @($shell.Arguments) + @('-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-File', $demo, '-Configuration', $Configuration)
+    $demo = Join-Path $RepoRoot 'examples/Demo.ps1'
+    Write-Step 'Running the demo (examples/Demo.ps1)'
+    $arguments = @($shell.Arguments) + @('-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-File', $demo)
     & $shell.FilePath @arguments
     if ($LASTEXITCODE -ne 0) {
         throw "The demo failed (exit code $LASTEXITCODE)."

@@ -61,16 +61,19 @@ function Get-EmulatorArgumentLine {
 }
 
 function Start-TestEmulator {
-    <# Starts tests/AutopilotEmulator on a free loopback port, without a rate limit, with a fresh random key,
-       and waits until it answers. Returns @{ Process; Root; BaseUri; ApiKey; SecureKey }. #>
+    <# Starts tests/AutopilotEmulator on a free loopback port, without a rate limit unless -RateLimit says
+       otherwise, with a fresh random key, and waits until it answers.
+       Returns @{ Process; Root; BaseUri; ApiKey; SecureKey }. #>
     param(
         [Parameter(Mandatory)] [string] $RepoRoot,
-        [Parameter(Mandatory)] [string] $LogFolder
+        [Parameter(Mandatory)] [string] $LogFolder,
+        # Requests per second the emulator allows (0 = no limit).
+        [double] $RateLimit = 0
     )
     $apiKey = 'pester-' + [guid]::NewGuid().ToString('N')
     $root = "http://127.0.0.1:$(Get-FreeTcpPort)"
     $errLog = Join-Path $LogFolder 'emulator.err.log'
-    $process = Start-Process -FilePath 'dotnet' -ArgumentList (Get-EmulatorArgumentLine -RepoRoot $RepoRoot -Arguments "--urls $root --api-key $apiKey --rate-limit 0") `
+    $process = Start-Process -FilePath 'dotnet' -ArgumentList (Get-EmulatorArgumentLine -RepoRoot $RepoRoot -Arguments "--urls $root --api-key $apiKey --rate-limit $([string]::Format([cultureinfo]::InvariantCulture, '{0}', $RateLimit))") `
         -PassThru -NoNewWindow -RedirectStandardOutput (Join-Path $LogFolder 'emulator.out.log') -RedirectStandardError $errLog
 
     # The first start builds the emulator, so allow a few minutes.
