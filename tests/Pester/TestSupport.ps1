@@ -103,3 +103,50 @@ function Start-TestEmulator {
         SecureKey = ConvertTo-SecureString -String $apiKey -AsPlainText -Force
     }
 }
+
+function Get-PowerShellCommand {
+    <# The command line that starts this same PowerShell again, for scripts run as a scheduled job would run them:
+       @{ FilePath; Arguments }. A tool-installed pwsh runs as 'dotnet <PSHOME>/pwsh.dll', so its process is
+       dotnet and pwsh.dll goes first. (build.ps1 has the same rule, for the same reason.) #>
+    $path = $null
+    if ($PSVersionTable.PSEdition -eq 'Core') { $path = [Environment]::ProcessPath }
+    if (-not $path) { $path = (Get-Process -Id $PID).Path }
+    if ([System.IO.Path]::GetFileNameWithoutExtension($path) -eq 'dotnet') {
+        return @{ FilePath = $path; Arguments = @((Join-Path $PSHOME 'pwsh.dll')) }
+    }
+    @{ FilePath = $path; Arguments = @() }
+}
+
+function Invoke-PowerShellFile {
+    <# Runs a script in a new PowerShell process (-NoProfile -NonInteractive -File), as a scheduled job does.
+       Returns @{ ExitCode; Output } with stdout and stderr as one string. #>
+    param(
+        [Parameter(Mandatory)] [string] $Path,
+        [string[]] $ArgumentList = @()
+    )
+    $shell = Get-PowerShellCommand
+    $arguments = @($shell.Arguments) + @('-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-File', $Path) + $ArgumentList
+    # Colour escape codes are dropped: they are not what is asserted, and they break Pester's XML report.
+    $output = & $shell.FilePath @arguments 2>&1 | ForEach-Object { "$_" -replace '\x1b\[[0-9;]*m', '' }
+    @{ ExitCode = $LASTEXITCODE; Output = ($output -join [Environment]::NewLine) }
+}
+
+function New-TestModulePath {
+    <# A module folder under -Folder in which 'Import-Module AutopilotExport' finds the module built in this
+       repository (its manifest, pointing at module/ by absolute path, and its help), so the example scripts run unchanged.
+       Prepend the returned folder to $env:PSModulePath. #>
+    param(
+        [Parameter(Mandatory)] [string] $RepoRoot,
+        [Parameter(Mandatory)] [string] $Folder
+    )
+    $modules = Join-Path $Folder 'modules'
+    $moduleFolder = Join-Path $modules 'AutopilotExport'
+    $null = New-Item -ItemType Directory -Path $moduleFolder -Force
+    $moduleRoot = (Join-Path $RepoRoot 'module').Replace("'", "''")
+    $text = [System.IO.File]::ReadAllText((Join-Path $RepoRoot 'AutopilotExport.psd1'))
+    $text = $text -replace "'module/", "'$moduleRoot/"
+    [System.IO.File]::WriteAllText((Join-Path $moduleFolder 'AutopilotExport.psd1'), $text)
+    # Get-Help looks for the help beside the manifest.
+    Copy-Item -Path (Join-Path $RepoRoot 'module/en-US') -Destination $moduleFolder -Recurse -Force
+    $modules
+}
