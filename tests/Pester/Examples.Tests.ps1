@@ -12,20 +12,9 @@ Describe 'The example scripts' {
         $Examples = Join-Path $RepoRoot 'examples'
         $SegmentCsv = Join-Path $Examples 'segment.csv'
         . (Join-Path $PSScriptRoot 'TestSupport.ps1')
-        $SavedState = Enter-IsolatedState -Folder $TestDrive
-        $SavedModulePath = $env:PSModulePath
-        $env:PSModulePath = (New-TestModulePath -RepoRoot $RepoRoot -Folder $TestDrive) + [System.IO.Path]::PathSeparator + $env:PSModulePath
-        Import-Module -Name AutopilotExport -Force -ErrorAction Stop
-
-        $TestEmulator = Start-TestEmulator -RepoRoot $RepoRoot -LogFolder $TestDrive
+        $Session = Enter-ShellTestSession -RepoRoot $RepoRoot -Folder $TestDrive
+        $TestEmulator = $Session.Emulator
         $EmulatorRoot = $TestEmulator.Root
-
-        function Reset-Emulator { $null = Invoke-RestMethod -Method Post -Uri "$EmulatorRoot/__emulator/reset" }
-        function Get-EmulatorContacts { Invoke-RestMethod -Uri "$EmulatorRoot/__emulator/contacts" }
-        function Get-EmulatorList {
-            param([string] $Title)
-            @((Invoke-RestMethod -Uri "$EmulatorRoot/__emulator/lists").lists) | Where-Object { $_.title -eq $Title }
-        }
 
         # examples/segment.csv, as New-SampleSegment.ps1 wrote it: 3,025 rows, of which 6 addresses without '@',
         # 4 empty addresses, 4 order counts that are not numbers and 25 repeats of earlier addresses.
@@ -66,10 +55,7 @@ Describe 'The example scripts' {
     }
 
     AfterAll {
-        if ($TestEmulator) { Stop-ProcessTree -Process $TestEmulator.Process }
-        Remove-Module -Name AutopilotExport -ErrorAction SilentlyContinue
-        $env:PSModulePath = $SavedModulePath
-        Exit-IsolatedState -Saved $SavedState
+        Exit-ShellTestSession -Session $Session
     }
 
     BeforeEach {
@@ -128,6 +114,14 @@ Describe 'The example scripts' {
             $run.Output | Should -BeLike '*(Unauthorized)*'
             $run.Output.Contains($wrongKey) | Should -BeFalse
             (Get-EmulatorContacts).total | Should -Be 0
+        }
+
+        It 'passes -Verbose on to the export: its verbose lines reach the job log, the key does not' {
+            $run = Invoke-ScheduledExport -ApiKey $TestEmulator.ApiKey -ArgumentList @('-Export', 'vip', '-Path', $CleanCsv, '-Verbose')
+
+            $run.ExitCode | Should -Be 0 -Because $run.Output
+            $run.Output | Should -BeLike "*VERBOSE: Connection 'prod': 127.0.0.1*key from `$env:AUTOPILOT_API_KEY*"
+            $run.Output.Contains($TestEmulator.ApiKey) | Should -BeFalse
         }
 
         It 'exits 4 when the saved export does not exist' {

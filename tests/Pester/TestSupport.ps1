@@ -150,3 +150,45 @@ function New-TestModulePath {
     Copy-Item -Path (Join-Path $RepoRoot 'module/en-US') -Destination $moduleFolder -Recurse -Force
     $modules
 }
+
+function Enter-ShellTestSession {
+    <# For files that run scripts the way a user's shell does: an isolated state folder, 'Import-Module AutopilotExport'
+       finding this repository's build (New-TestModulePath), the module imported, and the emulator started.
+       Returns @{ Saved; ModulePath; Emulator }; in AfterAll: Exit-ShellTestSession $session #>
+    param(
+        [Parameter(Mandatory)] [string] $RepoRoot,
+        [Parameter(Mandatory)] [string] $Folder
+    )
+    $session = @{ Saved = (Enter-IsolatedState -Folder $Folder); ModulePath = $env:PSModulePath; Emulator = $null }
+    $env:PSModulePath = (New-TestModulePath -RepoRoot $RepoRoot -Folder $Folder) + [System.IO.Path]::PathSeparator + $env:PSModulePath
+    Import-Module -Name (Join-Path $RepoRoot 'AutopilotExport.psd1') -Force -ErrorAction Stop
+    $session.Emulator = Start-TestEmulator -RepoRoot $RepoRoot -LogFolder $Folder
+    $session
+}
+
+function Exit-ShellTestSession {
+    param([hashtable] $Session)
+    if ($null -eq $Session) { return }
+    if ($Session.Emulator) { Stop-ProcessTree -Process $Session.Emulator.Process }
+    Remove-Module -Name AutopilotExport -ErrorAction SilentlyContinue
+    $env:PSModulePath = $Session.ModulePath
+    Exit-IsolatedState -Saved $Session.Saved
+}
+
+# What the emulator holds, through its inspection API; $EmulatorRoot is the caller's (http://127.0.0.1:PORT).
+function Reset-Emulator { $null = Invoke-RestMethod -Method Post -Uri "$EmulatorRoot/__emulator/reset" }
+
+# {"total":N,"contacts":[{"contact_id","Email","FirstName",...,"custom":{...},"unsubscribed":false,"lists":[...]}]}
+function Get-EmulatorContacts { Invoke-RestMethod -Uri "$EmulatorRoot/__emulator/contacts" }
+
+function Get-EmulatorContact {
+    param([string] $Email)
+    @((Get-EmulatorContacts).contacts) | Where-Object { $_.Email -eq $Email }
+}
+
+# {"lists":[{"list_id","title","contacts":N}]}
+function Get-EmulatorList {
+    param([string] $Title)
+    $lists = @((Invoke-RestMethod -Uri "$EmulatorRoot/__emulator/lists").lists)
+    if ($Title) { $lists | Where-Object { $_.title -eq $Title } } else { $lists }
+}
