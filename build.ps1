@@ -1,40 +1,52 @@
+#!/usr/bin/env pwsh
 <#
 .SYNOPSIS
-    Builds, tests and packages the AutopilotExport module.
+    Builds, tests, demonstrates and packages the AutopilotExport module.
 
 .DESCRIPTION
     Tasks:
       Build    dotnet build AutopilotPS.sln (the module lands in module/bin).
-      Test     dotnet test AutopilotPS.sln, then the Pester 5 tests in tests/Pester when Pester 5 or later is
-               installed (otherwise they are reported as skipped).
-      Pester   only the Pester 5 tests in tests/Pester (build first).
+      Test     dotnet test AutopilotPS.sln (TRX files in TestResults/), then the Pester tests in tests/Pester
+               (NUnit XML in TestResults/Pester.xml). Fails when either suite fails or cannot run.
+      Pester   Build, then only the Pester tests in tests/Pester.
+      Demo     Build, start the Autopilot API emulator on a free loopback port and export examples/segment.csv
+               through a saved export, in a throw-away state folder; shows the result and what the emulator holds.
       Package  Build, then lay the module out in out/AutopilotExport/<version>, ready to copy into a folder of
                $env:PSModulePath.
-      Clean    dotnet clean, and remove out/, module/bin and TestResults/.
+      Clean    dotnet clean, and remove out/, module/bin, TestResults/ and .pester/.
+
+    Pester: an installed Pester 5 or later is used when there is one; otherwise (or when -PesterVersion is given)
+    the Pester package of that version (5.7.1 by default) is restored into the ignored .pester/ folder with
+    dotnet restore and imported from there by path. The Pester tests run in a new process of this same
+    PowerShell (also when it runs as 'dotnet pwsh.dll').
 
     Works in Windows PowerShell 5.1 and PowerShell 7.4 or later. Every failure ends the script with a non-zero
-    exit code, so CI systems and scheduled builds can rely on it.
+    exit code, so CI systems and scheduled builds can rely on it; a suite that cannot run is a failure, never a skip.
 
 .EXAMPLE
-    ./build.ps1
+    dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
 
 .EXAMPLE
-    ./build.ps1 -Task Test
+    ./build.ps1 -Task Demo
 
 .EXAMPLE
-    ./build.ps1 -Task Package -Configuration Release
+    ./build.ps1 -Task Pester -PesterVersion 6.2.0
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Pester', 'Package', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Pester', 'Demo', 'Package', 'Clean')]
     [string] $Task = 'Build',
 
-    [string] $Configuration = 'Release'
+    [string] $Configuration = 'Release',
+
+    # Restore and use this Pester package version instead of an installed Pester (default: installed, else 5.7.1).
+    [ValidatePattern('^\d+\.\d+\.\d+$')]
+    [string] $PesterVersion
 )
 
 Set-StrictMode -Version 2.0
 $ErrorActionPreference = 'Stop'
-# Exit codes of dotnet and of the Pester child process are checked explicitly ($LASTEXITCODE), in every edition.
+# Exit codes of dotnet and of the child PowerShell processes are checked explicitly ($LASTEXITCODE), in every edition.
 $PSNativeCommandUseErrorActionPreference = $false
 
 $RepoRoot = $PSScriptRoot
@@ -42,6 +54,10 @@ $Solution = Join-Path $RepoRoot 'AutopilotPS.sln'
 $ManifestPath = Join-Path $RepoRoot 'AutopilotExport.psd1'
 $ModuleSource = Join-Path $RepoRoot 'module'
 $PesterTests = Join-Path $RepoRoot 'tests/Pester'
+$PesterPackageProject = Join-Path $RepoRoot 'tests/Pester/PesterPackage/PesterPackage.csproj'
+$PesterPackages = Join-Path $RepoRoot '.pester'
+$PinnedPesterVersion = '5.7.1'
+$TestResults = Join-Path $RepoRoot 'TestResults'
 $OutRoot = Join-Path $RepoRoot 'out'
 
 function Write-Step {
@@ -53,7 +69,8 @@ function Invoke-Dotnet {
     # Runs dotnet with the given arguments and fails when it returns a non-zero exit code.
     param([string[]] $Arguments)
     Write-Host "dotnet $($Arguments -join ' ')"
-    & dotnet @Arguments
+    # Out-Host: dotnet's output is shown, never returned as the caller's function output.
+    & dotnet @Arguments | Out-Host
     if ($LASTEXITCODE -ne 0) {
         throw "'dotnet $($Arguments[0])' failed with exit code $LASTEXITCODE."
     }
@@ -72,43 +89,119 @@ function Invoke-Build {
 }
 
 function Invoke-DotnetTest {
+    # Returns $true when every xunit test passed; the TRX files land in TestResults/ for CI to count.
     Assert-Dotnet
     Write-Step "Running dotnet test ($Configuration)"
-    Invoke-Dotnet @('test', $Solution, '-c', $Configuration)
+    $arguments = @('test', $Solution, '-c', $Configuration, '--logger', 'trx', '--results-directory', $TestResults)
+    Write-Host "dotnet $($arguments -join ' ')"
+    & dotnet @arguments | Out-Host
+    if ($LASTEXITCODE -ne 0) {
+        Write-Host "dotnet test failed with exit code $LASTEXITCODE." -ForegroundColor Red
+        return $false
+    }
+    return $true
 }
 
-function Get-PesterHost {
-    # The PowerShell executable that runs the Pester tests: pwsh when it is installed, else this PowerShell.
-    $pwsh = Get-Command -Name pwsh -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+function Get-PowerShellCommand {
+    <# The command line that starts this same PowerShell again: @{ FilePath; Arguments }.
+       A tool-installed pwsh runs as 'dotnet <PSHOME>/pwsh.dll': its process is dotnet, so pwsh.dll goes first. #>
+    $path = $null
     if ($PSVersionTable.PSEdition -eq 'Core') {
-        return (Get-Process -Id $PID).Path
+        $path = [Environment]::ProcessPath
     }
-    if ($pwsh) {
-        return $pwsh.Path
+    if (-not $path) {
+        $path = (Get-Process -Id $PID).Path
     }
-    return (Get-Process -Id $PID).Path
+    $leaf = [System.IO.Path]::GetFileNameWithoutExtension($path)
+    if ($leaf -eq 'dotnet') {
+        $dll = Join-Path $PSHOME 'pwsh.dll'
+        if (-not (Test-Path -LiteralPath $dll -PathType Leaf)) {
+            throw "PowerShell runs under $path, but $dll was not found."
+        }
+        return @{ FilePath = $path; Arguments = @($dll) }
+    }
+    return @{ FilePath = $path; Arguments = @() }
+}
+
+function Get-PesterModule {
+    <# What the Pester run imports: the path of Pester.psd1 restored from the package, or the name and version of
+       an installed Pester 5 or later. Throws when Pester cannot be had. #>
+    if (-not $PesterVersion) {
+        $installed = Get-Module -ListAvailable -Name Pester |
+            Where-Object { $_.Version -ge [version]'5.0.0' } | Sort-Object -Property Version -Descending | Select-Object -First 1
+        if ($installed) {
+            Write-Host "Using the installed Pester $($installed.Version) ($($installed.ModuleBase))"
+            return $installed.Path
+        }
+    }
+    $version = if ($PesterVersion) { $PesterVersion } else { $PinnedPesterVersion }
+    $psd1 = Join-Path $PesterPackages "pester/$version/tools/Pester.psd1"
+    if (-not (Test-Path -LiteralPath $psd1 -PathType Leaf)) {
+        Assert-Dotnet
+        Write-Step "Restoring the Pester $version package into $PesterPackages"
+        Invoke-Dotnet @('restore', $PesterPackageProject, '--packages', $PesterPackages, "-p:PesterVersion=$version", '--verbosity', 'quiet')
+        if (-not (Test-Path -LiteralPath $psd1 -PathType Leaf)) {
+            throw "Restoring Pester $version did not produce $psd1."
+        }
+    }
+    return $psd1
 }
 
 function Invoke-PesterTests {
-    $exe = Get-PesterHost
-    # Ask that PowerShell (not this one) whether it has Pester 5 or later.
-    $probe = "if (Get-Module -ListAvailable -Name Pester | Where-Object { `$_.Version -ge [version]'5.0.0' }) { exit 0 } else { exit 3 }"
-    & $exe -NoProfile -NonInteractive -Command $probe
-    if ($LASTEXITCODE -ne 0) {
-        Write-Host "Pester 5 or later is not installed for $exe; the Pester tests in tests/Pester were skipped." -ForegroundColor Yellow
-        Write-Host 'To run them: Install-Module -Name Pester -MinimumVersion 5.0.0 -Scope CurrentUser -SkipPublisherCheck' -ForegroundColor Yellow
-        return
+    # Returns $true when the Pester run passed with at least one test; its NUnit XML is TestResults/Pester.xml.
+    $pester = Get-PesterModule
+    $shell = Get-PowerShellCommand
+    $resultFile = Join-Path $TestResults 'Pester.xml'
+    if (Test-Path -LiteralPath $resultFile) {
+        Remove-Item -LiteralPath $resultFile -Force
     }
-
-    Write-Step "Running the Pester tests in tests/Pester with $exe"
-    $path = $PesterTests.Replace("'", "''")
-    $command = "`$ErrorActionPreference = 'Stop'; " +
-        "Import-Module -Name Pester -MinimumVersion 5.0.0; " +
-        "`$result = Invoke-Pester -Path '$path' -Output Detailed -PassThru; " +
-        "if (`$result.Result -ne 'Passed' -or `$result.FailedCount -gt 0) { exit 1 }; exit 0"
-    & $exe -NoProfile -NonInteractive -Command $command
+    Write-Step "Running the Pester tests in tests/Pester with $($shell.FilePath) $($shell.Arguments -join ' ')"
+    $runner = Join-Path $PesterTests 'Invoke-PesterSuite.ps1'
+    $arguments = @($shell.Arguments) + @('-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-File', $runner,
+        '-PesterModule', $pester, '-ResultPath', $resultFile)
+    & $shell.FilePath @arguments | Out-Host
     if ($LASTEXITCODE -ne 0) {
-        throw "The Pester tests failed (exit code $LASTEXITCODE)."
+        Write-Host "The Pester tests failed (exit code $LASTEXITCODE)." -ForegroundColor Red
+        return $false
+    }
+    if (-not (Test-Path -LiteralPath $resultFile -PathType Leaf)) {
+        Write-Host "The Pester run wrote no result file ($resultFile)." -ForegroundColor Red
+        return $false
+    }
+    return $true
+}
+
+function Invoke-TestTask {
+    Assert-Dotnet
+    if (Test-Path -LiteralPath $TestResults) {
+        Remove-Item -LiteralPath $TestResults -Recurse -Force
+    }
+    $null = New-Item -ItemType Directory -Path $TestResults -Force
+    # Both suites run even when the first fails, so one run reports everything; either failing fails the task.
+    $xunitPassed = Invoke-DotnetTest
+    $pesterPassed = Invoke-PesterTests
+    if (-not ($xunitPassed -and $pesterPassed)) {
+        throw "Tests failed: xunit $(if ($xunitPassed) { 'passed' } else { 'FAILED' }), Pester $(if ($pesterPassed) { 'passed' } else { 'FAILED' })."
+    }
+}
+
+function Invoke-PesterTask {
+    Invoke-Build
+    $null = New-Item -ItemType Directory -Path $TestResults -Force
+    if (-not (Invoke-PesterTests)) {
+        throw 'The Pester tests failed.'
+    }
+}
+
+function Invoke-Demo {
+    Invoke-Build
+    $shell = Get-PowerShellCommand
+    $demo = Join-Path $RepoRoot 'examples/Demo.ps1'
+    Write-Step 'Running the demo (examples/Demo.ps1)'
+    $arguments = @($shell.Arguments) + @('-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-File', $demo)
+    & $shell.FilePath @arguments
+    if ($LASTEXITCODE -ne 0) {
+        throw "The demo failed (exit code $LASTEXITCODE)."
     }
 }
 
@@ -178,7 +271,7 @@ function Invoke-Clean {
     Assert-Dotnet
     Write-Step "Cleaning $Configuration"
     Invoke-Dotnet @('clean', $Solution, '-c', $Configuration)
-    foreach ($relative in @('out', 'module/bin', 'TestResults')) {
+    foreach ($relative in @('out', 'module/bin', 'TestResults', '.pester')) {
         $path = Join-Path $RepoRoot $relative
         if (Test-Path -LiteralPath $path) {
             Write-Host "Removing $path"
@@ -190,8 +283,9 @@ function Invoke-Clean {
 try {
     switch ($Task) {
         'Build'   { Invoke-Build }
-        'Test'    { Invoke-DotnetTest; Invoke-PesterTests }
-        'Pester'  { Invoke-PesterTests }
+        'Test'    { Invoke-TestTask }
+        'Pester'  { Invoke-PesterTask }
+        'Demo'    { Invoke-Demo }
         'Package' { Invoke-Package }
         'Clean'   { Invoke-Clean }
     }

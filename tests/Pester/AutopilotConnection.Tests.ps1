@@ -23,6 +23,20 @@ Describe 'Autopilot connections' {
         $SecureKey = $TestEmulator.SecureKey
         $EmulatorRoot = $TestEmulator.Root
         $BaseUri = $TestEmulator.BaseUri
+
+        # Pester removes what a Context adds to $TestDrive (the state folder's files too) when the Context ends,
+        # so each Context that uses saved connections creates them in its own BeforeAll.
+        function Initialize-SavedConnections {
+            # 'emu' keeps its key in the state folder; 'emu-env' reads it from AUTOPILOT_API_KEY at each use.
+            $null = New-AutopilotConnection -Name emu -ApiKey $SecureKey -BaseUri $BaseUri -RequestsPerSecond 0 -AcceptDataPrivacy -Force
+            $env:AUTOPILOT_API_KEY = $ApiKey
+            try {
+                $null = New-AutopilotConnection -Name emu-env -BaseUri $BaseUri -RequestsPerSecond 0 -AcceptDataPrivacy -Force
+            }
+            finally {
+                Remove-Item -Path Env:AUTOPILOT_API_KEY -ErrorAction SilentlyContinue
+            }
+        }
     }
 
     AfterAll {
@@ -97,6 +111,10 @@ Describe 'Autopilot connections' {
     }
 
     Context 'Get-AutopilotConnection' {
+        BeforeAll {
+            Initialize-SavedConnections
+        }
+
         It 'gets a connection by name' {
             $connection = Get-AutopilotConnection -Name emu
             $connection.Name | Should -Be 'emu'
@@ -129,6 +147,10 @@ Describe 'Autopilot connections' {
     }
 
     Context 'Test-AutopilotConnection' {
+        BeforeAll {
+            Initialize-SavedConnections
+        }
+
         It 'reports a working connection' {
             $test = Test-AutopilotConnection -Name emu
             $test.PSObject.TypeNames | Should -Contain 'AutopilotExport.AutopilotConnectionTestResult'
@@ -190,6 +212,10 @@ Describe 'Autopilot connections' {
     }
 
     Context 'Remove-AutopilotConnection' {
+        BeforeAll {
+            Initialize-SavedConnections
+        }
+
         It 'removes a connection and its stored key' {
             $null = New-AutopilotConnection -Name emu-remove -ApiKey $SecureKey -BaseUri $BaseUri -AcceptDataPrivacy -SkipValidation
             $secrets = Join-Path $env:AUTOPILOTEXPORT_HOME 'secrets'

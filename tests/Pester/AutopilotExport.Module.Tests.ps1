@@ -74,6 +74,27 @@ Describe 'AutopilotExport module' {
                 $documented | Should -Contain $name -Because "Get-Help $cmdletName should describe -$name"
             }
         }
+
+        It '<_> describes every parameter' -ForEach $CmdletNames {
+            $cmdletName = $_
+            $help = Get-Help -Name $cmdletName -Full
+            foreach ($parameter in @($help.parameters.parameter)) {
+                (@($parameter.description | ForEach-Object { $_.Text }) -join ' ').Trim() |
+                    Should -Not -BeNullOrEmpty -Because "Get-Help $cmdletName -Parameter $($parameter.name) should say what it is for"
+            }
+        }
+
+        It '<_> explains each of its examples' -ForEach $CmdletNames {
+            $cmdletName = $_
+            $help = Get-Help -Name $cmdletName -Full
+            $number = 0
+            foreach ($example in @($help.examples.example)) {
+                $number++
+                ([string]$example.code).Trim() | Should -Not -BeNullOrEmpty -Because "example $number of $cmdletName needs code"
+                (@($example.remarks | ForEach-Object { $_.Text }) -join ' ').Trim() |
+                    Should -Not -BeNullOrEmpty -Because "example $number of $cmdletName should say what it does"
+            }
+        }
     }
 
     Context 'About topic' {

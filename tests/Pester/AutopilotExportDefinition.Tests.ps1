@@ -17,6 +17,26 @@ Describe 'Saved exports and field maps' {
         # Never contacted: -SkipValidation, and no export is started in this file.
         $key = ConvertTo-SecureString -String ('pester-' + [guid]::NewGuid().ToString('N')) -AsPlainText -Force
         $null = New-AutopilotConnection -Name offline -ApiKey $key -BaseUri 'http://127.0.0.1:9/v1' -AcceptDataPrivacy -SkipValidation
+
+        # Pester removes what a Context adds to $TestDrive (exports.json too) when the Context ends, so each Context
+        # that uses saved exports creates them in its own BeforeAll: the three the New-AutopilotExport tests save.
+        # Standard fields and typed custom fields, as a marketing team maps its loyalty data.
+        $LoyaltyFieldMap = @{
+            Email     = 'Mail'
+            FirstName = 'GivenName'
+            LastName  = 'Surname'
+            Company   = 'Department'
+            Custom    = @{
+                'Loyalty Tier' = 'Tier'
+                'Order Count'  = @{ Property = 'Orders'; Type = 'integer' }
+            }
+        }
+
+        function Initialize-SavedExports {
+            $null = New-AutopilotExport -Name vip -Connection offline -Segment 'VIP customers', 'Newsletter' -Force
+            $null = New-AutopilotExport -Name tiers -Connection offline -Segment 'No tier' -SegmentProperty Tier -MaxProfiles 250000 -Force
+            $null = New-AutopilotExport -Name loyalty -Connection offline -Segment 'Loyalty members' -Force -FieldMap $LoyaltyFieldMap
+        }
     }
 
     AfterAll {
@@ -45,16 +65,7 @@ Describe 'Saved exports and field maps' {
         }
 
         It 'saves a field map with standard and typed custom fields' {
-            $export = New-AutopilotExport -Name loyalty -Connection offline -Segment 'Loyalty members' -FieldMap @{
-                Email     = 'Mail'
-                FirstName = 'GivenName'
-                LastName  = 'Surname'
-                Company   = 'Department'
-                Custom    = @{
-                    'Loyalty Tier' = 'Tier'
-                    'Order Count'  = @{ Property = 'Orders'; Type = 'integer' }
-                }
-            }
+            $export = New-AutopilotExport -Name loyalty -Connection offline -Segment 'Loyalty members' -FieldMap $LoyaltyFieldMap
 
             $export.FieldMap.Email | Should -Be 'Mail'
             $export.FieldMap.Standard['FirstName'] | Should -Be 'GivenName'
@@ -105,6 +116,10 @@ Describe 'Saved exports and field maps' {
     }
 
     Context 'Get-AutopilotExport' {
+        BeforeAll {
+            Initialize-SavedExports
+        }
+
         It 'gets all exports, by name and by wildcard' {
             @(Get-AutopilotExport).Count | Should -BeGreaterOrEqual 3
             (Get-AutopilotExport -Name loyalty).Name | Should -Be 'loyalty'
@@ -124,6 +139,10 @@ Describe 'Saved exports and field maps' {
     }
 
     Context 'Set-AutopilotFieldMap' {
+        BeforeAll {
+            Initialize-SavedExports
+        }
+
         It 'replaces the field map of a saved export' {
             $export = Set-AutopilotFieldMap -Export vip -Email EmailAddress -FirstName First -LastName Last `
                 -Field @{ Company = 'Org'; MailingCity = 'City' } `
@@ -176,6 +195,10 @@ Describe 'Saved exports and field maps' {
     }
 
     Context 'Remove-AutopilotExport' {
+        BeforeAll {
+            Initialize-SavedExports
+        }
+
         It 'removes nothing with -WhatIf' {
             Remove-AutopilotExport -Name loyalty -WhatIf
             Get-AutopilotExport -Name loyalty | Should -Not -BeNullOrEmpty

@@ -18,27 +18,6 @@ Describe 'Start-AutopilotExport' {
 
         Import-Module -Name (Join-Path $RepoRoot 'AutopilotExport.psd1') -Force -ErrorAction Stop
 
-        function Reset-Emulator {
-            $null = Invoke-RestMethod -Method Post -Uri "$EmulatorRoot/__emulator/reset"
-        }
-
-        # {"total":N,"contacts":[{"contact_id","Email","FirstName",...,"custom":{...},"unsubscribed":false,"lists":[...]}]}
-        function Get-EmulatorContacts {
-            Invoke-RestMethod -Uri "$EmulatorRoot/__emulator/contacts"
-        }
-
-        function Get-EmulatorContact {
-            param([string] $Email)
-            @((Get-EmulatorContacts).contacts) | Where-Object { $_.Email -eq $Email }
-        }
-
-        # {"lists":[{"list_id","title","contacts":N}]}
-        function Get-EmulatorList {
-            param([string] $Title)
-            $lists = @((Invoke-RestMethod -Uri "$EmulatorRoot/__emulator/lists").lists)
-            if ($Title) { $lists | Where-Object { $_.title -eq $Title } } else { $lists }
-        }
-
         function Get-ErrorId {
             param($ErrorRecord)
             ([string]$ErrorRecord.FullyQualifiedErrorId).Split(',')[0]
