@@ -21,6 +21,7 @@ public sealed class HostileInputTests : IClassFixture<HostileInputTests.SharedSe
     private readonly EmulatorFixture _emulator;
     private readonly SharedSession _shared;
     private readonly string? _savedHome = Environment.GetEnvironmentVariable("AUTOPILOTEXPORT_HOME");
+    private readonly string? _savedKeyHome = Environment.GetEnvironmentVariable("AUTOPILOTEXPORT_KEY_HOME");
 
     public HostileInputTests(EmulatorFixture emulator, SharedSession shared)
     {
@@ -31,7 +32,11 @@ public sealed class HostileInputTests : IClassFixture<HostileInputTests.SharedSe
         emulator.Host.Reset();
     }
 
-    public void Dispose() => Environment.SetEnvironmentVariable("AUTOPILOTEXPORT_HOME", _savedHome);
+    public void Dispose()
+    {
+        Environment.SetEnvironmentVariable("AUTOPILOTEXPORT_HOME", _savedHome);
+        Environment.SetEnvironmentVariable("AUTOPILOTEXPORT_KEY_HOME", _savedKeyHome);
+    }
 
     /// <summary>One runspace with the module imported and connection 'Emu' saved, for every case of the class.</summary>
     public sealed class SharedSession : IDisposable
@@ -44,6 +49,7 @@ public sealed class HostileInputTests : IClassFixture<HostileInputTests.SharedSe
         public void Ensure(EmulatorFixture emulator)
         {
             Environment.SetEnvironmentVariable("AUTOPILOTEXPORT_HOME", Path.Combine(_root, "state"));
+            Environment.SetEnvironmentVariable("AUTOPILOTEXPORT_KEY_HOME", Path.Combine(_root, "keys"));
             if (_session != null) return;
             Environment.SetEnvironmentVariable("AUTOPILOT_API_KEY", null);
             _session = new ModuleSession();

@@ -39,6 +39,13 @@ namespace AutopilotExport.Commands
                 return;
             }
 
+            var endpoint = SendableEndpoint(connection, out var uriError);
+            if (endpoint == null)
+            {
+                WriteError(uriError!);
+                return;
+            }
+
             var result = new AutopilotConnectionTestResult { Name = connection.Name };
             string key;
             try
@@ -55,7 +62,6 @@ namespace AutopilotExport.Commands
             var watch = Stopwatch.StartNew();
             try
             {
-                var endpoint = new Uri(connection.BaseUri);
                 WriteVerbose($"GET /account at {endpoint.Host} for connection '{connection.Name}'.");
                 using var client = new AutopilotApiClient(endpoint, key);
                 // The key check takes its turn in the account's pace, shared with any export in this session (the API counts per key).
