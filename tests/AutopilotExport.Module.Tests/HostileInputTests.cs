@@ -114,6 +114,16 @@ public sealed class HostileInputTests : IClassFixture<HostileInputTests.SharedSe
             ("email-is-an-array", "@('a1@example.com', 'a2@example.com')", "InvalidEmail"),
             ("email-is-a-hashtable", "@{ Address = 'h@example.com' }", "InvalidEmail"),
             ("email-lone-surrogate", "\"ab$([char]0xD800)@example.com\"", "InvalidEmail"),
+            // Invisible tag characters (hidden text) and marks with nothing to combine with: look-alikes of a real address.
+            ("email-tag-characters-hidden-text", "\"ada`u{E0041}`u{E0042}@example.com\"", "InvalidEmail"),
+            ("email-language-tag-at-start", "\"`u{E0001}ada@example.com\"", "InvalidEmail"),
+            ("email-cancel-tag-at-end", "\"ada@example.com`u{E007F}\"", "InvalidEmail"),
+            ("email-tag-space-in-domain", "\"ada@exam`u{E0020}ple.com\"", "InvalidEmail"),
+            ("email-variation-selector-supplement", "\"ada`u{E0100}@example.com\"", "InvalidEmail"),
+            ("email-leading-combining-mark", "\"`u{0301}ada@example.com\"", "InvalidEmail"),
+            ("email-leading-enclosing-mark", "\"`u{20DD}ada@example.com\"", "InvalidEmail"),
+            ("email-combining-mark-after-dot", "\"ada.`u{0301}b@example.com\"", "InvalidEmail"),
+            ("email-domain-starts-with-combining-mark", "\"ada@`u{0301}example.com\"", "InvalidEmail"),
             // Accepted by the client, refused by the API: only that row fails.
             ("email-refused-by-the-api", "'refused@example.invalid'", "RejectedByApi"),
         };
@@ -133,6 +143,7 @@ public sealed class HostileInputTests : IClassFixture<HostileInputTests.SharedSe
             ("email-cyrillic", "'пользователь@пример.рф'", "пользователь@пример.рф"),
             ("email-cjk", "'用户@例子.中国'", "用户@例子.中国"),
             ("email-emoji-surrogate-pair", "\"smile`u{1F600}@example.com\"", "smile\U0001F600@example.com"),
+            ("email-combining-mark-after-its-letter", "\"jose`u{0301}@example.com\"", "jose\u0301@example.com"),
         };
         foreach (var (name, value, stored) in accepted) yield return new(name, EmailRow(value), new[] { Lands(stored) });
 
