@@ -159,6 +159,9 @@ public sealed class HostileStateTests : IClassFixture<HostileStateTests.SharedSe
         yield return new("secret-is-a-dangling-link", t => t.Replace(t.SecretFile, "dangling link"), StartAdHoc, "StateFileUnreadable");
         yield return new("secret-readable-by-others", t => t.Chmod(t.SecretFile, "644"), Start, "UnsafeStatePermissions");
         yield return new("secret-of-another-user", t => t.Chown(t.SecretFile), Start, "UnsafeStatePermissions", RootOnly: true);
+        yield return new("secret-truncated-test", t => File.WriteAllBytes(t.SecretFile, File.ReadAllBytes(t.SecretFile)[..10]), Test, "SecretUnreadable", UnixOnly: false);
+        yield return new("secret-is-a-folder-test", t => t.Replace(t.SecretFile, "folder"), Test, "StateFileUnreadable");
+        yield return new("master-key-readable-by-others-test", t => t.Chmod(t.MasterKey, "640"), Test, "UnsafeStatePermissions");
         yield return new("secrets-folder-writable-by-others", t => t.Chmod(Path.Combine(t.State, "secrets"), "777"), Start, "UnsafeStatePermissions");
         yield return new("master-key-missing", t => File.Delete(t.MasterKey), Start, "SecretUnreadable");
         yield return new("master-key-truncated", t => File.WriteAllBytes(t.MasterKey, File.ReadAllBytes(t.MasterKey)[..20]), Start, "SecretUnreadable");

@@ -39,10 +39,10 @@ namespace AutopilotExport.Engine.Mapping
                 }
                 if (c < 128 && !char.IsLetterOrDigit(c) && LocalSpecials.IndexOf(c) < 0)
                     return $"the character '{c}' is not allowed before '@'";
-                if (c >= 128 && !char.IsLetterOrDigit(c) && !char.IsSurrogate(c) && char.GetUnicodeCategory(c) != System.Globalization.UnicodeCategory.NonSpacingMark)
-                    return $"the character '{c}' is not allowed before '@'";
                 if ((i == 0 || email[i - 1] == '.') && IsCombiningMark(c))
                     return "a combining mark stands at the start of the address or after a dot, with no letter to combine with";
+                if (c >= 128 && !char.IsLetterOrDigit(c) && !char.IsSurrogate(c) && char.GetUnicodeCategory(c) != System.Globalization.UnicodeCategory.NonSpacingMark)
+                    return $"the character '{c}' is not allowed before '@'";
             }
 
             var domain = email.Substring(at + 1);

@@ -181,7 +181,7 @@ namespace AutopilotExport.Engine.State
             }
 
             if (!create)
-                throw new CryptographicException($"The key file '{path}' that protects stored API keys is missing.");
+                throw new CryptographicException($"The key file '{path}' that protects stored API keys is missing (each state folder has its own, named after the folder's path: a state folder that was moved or copied does not find it).");
             var key = new byte[MasterKeyLength];
             using (var rng = RandomNumberGenerator.Create()) rng.GetBytes(key);
             return Install(path, key);

@@ -54,6 +54,9 @@ namespace AutopilotExport.Commands
             }
             catch (StateException ex)
             {
+                // No key in this session is a test result; a stored key or state that is damaged or not to be
+                // trusted is also an error with its id, like every other command reports it.
+                if (ex.ErrorId != StateErrorIds.ApiKeyMissing) WriteError(StateError(ex, connection.Name));
                 result.Message = ex.Message;
                 Emit(result);
                 return;
