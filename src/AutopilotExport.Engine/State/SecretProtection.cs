@@ -167,6 +167,7 @@ namespace AutopilotExport.Engine.State
         {
             var path = _home.MasterKeyFile;
             RequireKeyFolder(create);
+            RemoveStaleTemporaryKeys(path);
             if (StrictModes.RequireTrustedFile(path, "key file", secret: true)) return ReadMasterKey(path);
 
             // An earlier version kept the key inside the state folder, where a copy of the folder carried it along:
@@ -232,6 +233,27 @@ namespace AutopilotExport.Engine.State
             {
                 Array.Clear(content, 0, content.Length);
                 DeleteQuietly(temp);
+            }
+        }
+
+        /// <summary>
+        /// Temporary files of <see cref="Install"/> that a killed process left beside the key file. The key folder has no
+        /// lock, so only files older than any install could take are removed.
+        /// </summary>
+        private static void RemoveStaleTemporaryKeys(string keyPath)
+        {
+            try
+            {
+                var folder = Path.GetDirectoryName(keyPath);
+                if (string.IsNullOrEmpty(folder) || !Directory.Exists(folder)) return;
+                foreach (var temp in Directory.GetFiles(folder, Path.GetFileName(keyPath) + ".*" + AtomicFile.TempSuffix))
+                {
+                    if (DateTime.UtcNow - File.GetLastWriteTimeUtc(temp) > TimeSpan.FromMinutes(10)) DeleteQuietly(temp);
+                }
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                // Tidying up is never a reason to fail.
             }
         }
 

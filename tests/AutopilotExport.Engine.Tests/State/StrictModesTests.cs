@@ -378,6 +378,21 @@ public sealed class StrictModesTests : IDisposable
         foreach (var f in kept) Assert.True(File.Exists(f), f);
     }
 
+    [Fact]
+    public void Stale_temporary_key_files_in_the_key_folder_are_removed_and_fresh_ones_kept()
+    {
+        if (!StateTestFolder.IsUnix) return;
+        var store = SavedStore();
+        var stale = _folder.Home.MasterKeyFile + ".0123456789ab.tmp";
+        var fresh = _folder.Home.MasterKeyFile + ".ba9876543210.tmp";
+        File.WriteAllText(stale, "half");
+        File.WriteAllText(fresh, "in progress");
+        File.SetLastWriteTimeUtc(stale, DateTime.UtcNow.AddHours(-1));
+        Assert.Equal(Key, store.ResolveApiKey(store.Find("Prod")!));
+        Assert.False(File.Exists(stale));
+        Assert.True(File.Exists(fresh));
+    }
+
     private static void CopyFolder(string from, string to)
     {
         Directory.CreateDirectory(to);
