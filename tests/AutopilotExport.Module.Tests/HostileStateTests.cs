@@ -80,6 +80,7 @@ public sealed class HostileStateTests : IClassFixture<HostileStateTests.SharedSe
     private const string StartAdHoc = "[pscustomobject]@{ Email = 'row@example.com' } | Start-AutopilotExport -Connection Emu -Segment Adhoc -RequestsPerSecond 0";
     private const string NewStored = "New-AutopilotConnection -Name Second -ApiKey $ApiKey -BaseUri $BaseUri -AcceptDataPrivacy -SkipValidation";
     private const string NewExport = "New-AutopilotExport -Name Other -Connection Emu -Segment Other";
+    private const string SetMap = "Set-AutopilotFieldMap -Export Vip -Email Mail";
 
     private static IEnumerable<Case> AllCases()
     {
@@ -183,6 +184,13 @@ public sealed class HostileStateTests : IClassFixture<HostileStateTests.SharedSe
         yield return new("state-folder-writable-by-group-new-export", t => t.Chmod(t.State, "770"), NewExport, "UnsafeStatePermissions");
         yield return new("state-folder-sticky-but-writable-by-others", t => t.Chmod(t.State, "1777"), Test, "UnsafeStatePermissions");
         yield return new("state-folder-of-another-user", t => t.Chown(t.State), Get, "UnsafeStatePermissions", RootOnly: true);
+        yield return new("state-folder-writable-by-others-remove-connection", t => t.Chmod(t.State, "757"), "Remove-AutopilotConnection Emu -Force", "UnsafeStatePermissions");
+        yield return new("state-folder-writable-by-others-remove-export", t => t.Chmod(t.State, "777"), "Remove-AutopilotExport Vip -Force", "UnsafeStatePermissions");
+        yield return new("state-folder-writable-by-others-set-field-map", t => t.Chmod(t.State, "777"), SetMap, "UnsafeStatePermissions");
+        yield return new("exports-null-custom-entry-set-field-map", t => t.EditExportMap(m => m["custom"] = new JsonObject { ["Tier"] = null }), SetMap, "StateFileCorrupt", UnixOnly: false);
+        yield return new("exports-file-is-a-folder-new-export", t => t.Replace(t.ExportsFile, "folder"), NewExport, "StateFileUnreadable", UnixOnly: false);
+        yield return new("connections-file-is-a-dangling-link-new-connection", t => t.Replace(t.ConnectionsFile, "dangling link"), NewStored, "StateFileUnreadable");
+        yield return new("connections-file-is-a-dangling-link-remove", t => t.Replace(t.ConnectionsFile, "dangling link"), "Remove-AutopilotConnection Emu -Force", "StateFileUnreadable");
         yield return new("state-folder-of-another-user-new", t => t.Chown(t.State), NewStored, "UnsafeStatePermissions", RootOnly: true);
         yield return new("state-folder-is-a-file", t => { Directory.Delete(t.State, true); File.WriteAllText(t.State, "x"); }, Get, "StateFileUnreadable", UnixOnly: false);
         yield return new("state-folder-is-a-dangling-link", t => { Directory.Delete(t.State, true); File.CreateSymbolicLink(t.State, Path.Combine(t._root, "gone")); }, GetExport, "StateFileUnreadable");
