@@ -21,6 +21,7 @@ public sealed class HostileInputTests : IClassFixture<HostileInputTests.SharedSe
     private readonly EmulatorFixture _emulator;
     private readonly SharedSession _shared;
     private readonly string? _savedHome = Environment.GetEnvironmentVariable("AUTOPILOTEXPORT_HOME");
+    private readonly string? _savedKeyHome = Environment.GetEnvironmentVariable("AUTOPILOTEXPORT_KEY_HOME");
 
     public HostileInputTests(EmulatorFixture emulator, SharedSession shared)
     {
@@ -31,7 +32,11 @@ public sealed class HostileInputTests : IClassFixture<HostileInputTests.SharedSe
         emulator.Host.Reset();
     }
 
-    public void Dispose() => Environment.SetEnvironmentVariable("AUTOPILOTEXPORT_HOME", _savedHome);
+    public void Dispose()
+    {
+        Environment.SetEnvironmentVariable("AUTOPILOTEXPORT_HOME", _savedHome);
+        Environment.SetEnvironmentVariable("AUTOPILOTEXPORT_KEY_HOME", _savedKeyHome);
+    }
 
     /// <summary>One runspace with the module imported and connection 'Emu' saved, for every case of the class.</summary>
     public sealed class SharedSession : IDisposable
@@ -44,6 +49,7 @@ public sealed class HostileInputTests : IClassFixture<HostileInputTests.SharedSe
         public void Ensure(EmulatorFixture emulator)
         {
             Environment.SetEnvironmentVariable("AUTOPILOTEXPORT_HOME", Path.Combine(_root, "state"));
+            Environment.SetEnvironmentVariable("AUTOPILOTEXPORT_KEY_HOME", Path.Combine(_root, "keys"));
             if (_session != null) return;
             Environment.SetEnvironmentVariable("AUTOPILOT_API_KEY", null);
             _session = new ModuleSession();
@@ -108,6 +114,16 @@ public sealed class HostileInputTests : IClassFixture<HostileInputTests.SharedSe
             ("email-is-an-array", "@('a1@example.com', 'a2@example.com')", "InvalidEmail"),
             ("email-is-a-hashtable", "@{ Address = 'h@example.com' }", "InvalidEmail"),
             ("email-lone-surrogate", "\"ab$([char]0xD800)@example.com\"", "InvalidEmail"),
+            // Invisible tag characters (hidden text) and marks with nothing to combine with: look-alikes of a real address.
+            ("email-tag-characters-hidden-text", "\"ada`u{E0041}`u{E0042}@example.com\"", "InvalidEmail"),
+            ("email-language-tag-at-start", "\"`u{E0001}ada@example.com\"", "InvalidEmail"),
+            ("email-cancel-tag-at-end", "\"ada@example.com`u{E007F}\"", "InvalidEmail"),
+            ("email-tag-space-in-domain", "\"ada@exam`u{E0020}ple.com\"", "InvalidEmail"),
+            ("email-variation-selector-supplement", "\"ada`u{E0100}@example.com\"", "InvalidEmail"),
+            ("email-leading-combining-mark", "\"`u{0301}ada@example.com\"", "InvalidEmail"),
+            ("email-leading-enclosing-mark", "\"`u{20DD}ada@example.com\"", "InvalidEmail"),
+            ("email-combining-mark-after-dot", "\"ada.`u{0301}b@example.com\"", "InvalidEmail"),
+            ("email-domain-starts-with-combining-mark", "\"ada@`u{0301}example.com\"", "InvalidEmail"),
             // Accepted by the client, refused by the API: only that row fails.
             ("email-refused-by-the-api", "'refused@example.invalid'", "RejectedByApi"),
         };
@@ -127,6 +143,7 @@ public sealed class HostileInputTests : IClassFixture<HostileInputTests.SharedSe
             ("email-cyrillic", "'пользователь@пример.рф'", "пользователь@пример.рф"),
             ("email-cjk", "'用户@例子.中国'", "用户@例子.中国"),
             ("email-emoji-surrogate-pair", "\"smile`u{1F600}@example.com\"", "smile\U0001F600@example.com"),
+            ("email-combining-mark-after-its-letter", "\"jose`u{0301}@example.com\"", "jose\u0301@example.com"),
         };
         foreach (var (name, value, stored) in accepted) yield return new(name, EmailRow(value), new[] { Lands(stored) });
 

@@ -87,6 +87,8 @@ namespace AutopilotExport.Engine.Api
         public AutopilotApiClient(Uri baseUri, string apiKey, AutopilotClientOptions? options = null)
         {
             if (baseUri == null) throw new ArgumentNullException(nameof(baseUri));
+            // The last line of defence: whoever builds a client, the key never goes where the policy forbids.
+            BaseUriPolicy.Require(baseUri);
             if (string.IsNullOrWhiteSpace(apiKey)) throw new ArgumentException("The API key is empty.", nameof(apiKey));
             BaseUri = baseUri;
             _base = baseUri.ToString().TrimEnd('/');

@@ -22,8 +22,11 @@ namespace AutopilotExport.Engine.Export
             Path = System.IO.Path.GetFullPath(path);
             var dir = System.IO.Path.GetDirectoryName(Path);
             if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-            _stream = new FileStream(Path, FileMode.Create, FileAccess.Write, FileShare.Read, 64 * 1024);
+            _stream = Open(Path);
         }
+
+        /// <summary>The report holds email addresses: owner-only, and never through a link planted at the path.</summary>
+        private static Stream Open(string path) => State.PrivateFile.CreateOwnerOnly(path, 64 * 1024);
 
         public string Path { get; }
 

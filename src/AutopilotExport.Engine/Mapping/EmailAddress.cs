@@ -17,6 +17,9 @@ namespace AutopilotExport.Engine.Mapping
             if (email.Length > 254) return "it is longer than 254 characters";
             // Checked first: the loops below let surrogates through (for emoji and other non-BMP letters).
             if (UnicodeText.HasLoneSurrogate(email)) return "it holds a broken character (half of a UTF-16 surrogate pair)";
+            // Invisible characters that survive every other check: tag characters (U+E0000 block, e.g. hidden
+            // "ASCII smuggling" text) would make two addresses that look the same different contacts.
+            if (HasInvisibleSupplementary(email)) return "it holds an invisible character (from the U+E0000 tag block)";
             int at = email.IndexOf('@');
             if (at < 0) return "it has no '@'";
             if (email.IndexOf('@', at + 1) >= 0) return "it has more than one '@'";
@@ -36,6 +39,8 @@ namespace AutopilotExport.Engine.Mapping
                 }
                 if (c < 128 && !char.IsLetterOrDigit(c) && LocalSpecials.IndexOf(c) < 0)
                     return $"the character '{c}' is not allowed before '@'";
+                if ((i == 0 || email[i - 1] == '.') && IsCombiningMark(c))
+                    return "a combining mark stands at the start of the address or after a dot, with no letter to combine with";
                 if (c >= 128 && !char.IsLetterOrDigit(c) && !char.IsSurrogate(c) && char.GetUnicodeCategory(c) != System.Globalization.UnicodeCategory.NonSpacingMark)
                     return $"the character '{c}' is not allowed before '@'";
             }
@@ -49,6 +54,7 @@ namespace AutopilotExport.Engine.Mapping
                 if (label.Length == 0) return $"the domain '{domain}' has an empty label";
                 if (label.Length > 63) return $"the domain '{domain}' has a label longer than 63 characters";
                 if (label[0] == '-' || label[label.Length - 1] == '-') return $"a label of the domain '{domain}' starts or ends with '-'";
+                if (IsCombiningMark(label[0])) return $"a label of the domain '{domain}' starts with a combining mark";
                 foreach (char c in label)
                 {
                     if (c == '-' || char.IsLetterOrDigit(c) || char.IsSurrogate(c)) continue;
@@ -62,6 +68,25 @@ namespace AutopilotExport.Engine.Mapping
             foreach (char c in tld) if (!char.IsDigit(c)) { allDigits = false; break; }
             if (allDigits) return $"the domain '{domain}' ends in a numeric label";
             return null;
+        }
+
+        private static bool IsCombiningMark(char c)
+        {
+            var category = char.GetUnicodeCategory(c);
+            return category == System.Globalization.UnicodeCategory.NonSpacingMark
+                || category == System.Globalization.UnicodeCategory.SpacingCombiningMark
+                || category == System.Globalization.UnicodeCategory.EnclosingMark;
+        }
+
+        /// <summary>Any code point of U+E0000..U+E0FFF: tag characters and the variation selectors supplement, all invisible.</summary>
+        private static bool HasInvisibleSupplementary(string text)
+        {
+            for (int i = 0; i + 1 < text.Length; i++)
+            {
+                // U+E0000..U+E0FFF are the surrogate pairs DB40 DC00 .. DB43 DFFF.
+                if (text[i] >= '\uDB40' && text[i] <= '\uDB43' && char.IsLowSurrogate(text[i + 1])) return true;
+            }
+            return false;
         }
 
         public static bool IsValid(string? email) => email != null && Check(email.Trim()) == null;

@@ -41,6 +41,32 @@ namespace AutopilotExport.Engine.State
             }
         }
 
+        /// <summary>
+        /// Deletes the temporary files an interrupted write left in <paramref name="folder"/> (".name.[12 hex].tmp").
+        /// Call only while no write can be running there (under the state lock).
+        /// </summary>
+        public static void RemoveLeftovers(string folder)
+        {
+            string[] candidates;
+            try
+            {
+                if (!Directory.Exists(folder)) return;
+                candidates = Directory.GetFiles(folder, ".*" + TempSuffix);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                return;
+            }
+            foreach (var file in candidates)
+            {
+                if (!LeftoverName.IsMatch(Path.GetFileName(file))) continue;
+                try { File.Delete(file); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            }
+        }
+
+        private static readonly System.Text.RegularExpressions.Regex LeftoverName =
+            new System.Text.RegularExpressions.Regex(@"^\..+\.[0-9a-f]{12}\.tmp$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
         private static void ReplaceWithRetry(string temp, string target)
         {
             // A virus scanner or an indexer may hold the target for a moment on Windows: a few short retries.

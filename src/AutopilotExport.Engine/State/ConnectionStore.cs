@@ -134,12 +134,23 @@ namespace AutopilotExport.Engine.State
             byte[] protectedBytes;
             try
             {
-                protectedBytes = File.ReadAllBytes(path);
+                Home.RequireTrusted();
+                StrictModes.RequireTrustedFolder(Home.SecretsFolder, "secrets folder");
+                // Nothing at the path reads as a missing file (below), the same as a file removed meanwhile.
+                protectedBytes = StrictModes.RequireTrustedFile(path, "stored key file", secret: true)
+                    ? File.ReadAllBytes(path)
+                    : throw new FileNotFoundException("The stored key file is missing.", path);
             }
             catch (Exception ex) when (ex is FileNotFoundException || ex is DirectoryNotFoundException)
             {
                 throw new StateException(StateErrorIds.SecretUnreadable,
                     $"The stored API key of connection '{connection.Name}' is missing ('{path}'). Recreate the connection with New-AutopilotConnection -Force.", path, ex);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                throw new StateException(StateErrorIds.SecretUnreadable,
+                    $"The stored API key of connection '{connection.Name}' cannot be read ('{path}': {(ex is UnauthorizedAccessException ? "access is denied" : ex.Message)}). " +
+                    "Fix the file's access, or recreate the connection with New-AutopilotConnection -Force.", path, ex);
             }
             byte[]? plain = null;
             try
@@ -150,8 +161,8 @@ namespace AutopilotExport.Engine.State
             catch (CryptographicException ex)
             {
                 throw new StateException(StateErrorIds.SecretUnreadable,
-                    $"The stored API key of connection '{connection.Name}' cannot be decrypted ('{path}'): it was changed, or was saved by another user or on another machine. " +
-                    "Recreate the connection with New-AutopilotConnection -Force.", path, ex);
+                    $"The stored API key of connection '{connection.Name}' cannot be decrypted ('{path}'): {ex.Message} It was changed, or was saved by another user, on another machine " +
+                    "or with another key file. Recreate the connection with New-AutopilotConnection -Force.", path, ex);
             }
             finally
             {
@@ -165,7 +176,16 @@ namespace AutopilotExport.Engine.State
             var plain = Encoding.UTF8.GetBytes(apiKey.Trim());
             try
             {
-                var protectedBytes = _protector.Protect(plain, name);
+                byte[] protectedBytes;
+                try
+                {
+                    protectedBytes = _protector.Protect(plain, name);
+                }
+                catch (CryptographicException ex)
+                {
+                    throw new StateException(StateErrorIds.SecretUnreadable,
+                        $"The API key of connection '{name}' cannot be protected: {ex.Message} Move the damaged key file away (stored keys it protects must then be saved again with New-AutopilotConnection -Force).", null, ex);
+                }
                 AtomicFile.WriteAllBytes(path, protectedBytes, ownerOnly: true);
             }
             finally
@@ -182,9 +202,15 @@ namespace AutopilotExport.Engine.State
 
         private ConnectionsDocument Load()
         {
-            var doc = JsonStateFile.Read(Home.ConnectionsFile, StateJsonContext.Default.ConnectionsDocument,
+            var doc = JsonStateFile.Read(Home, Home.ConnectionsFile, StateJsonContext.Default.ConnectionsDocument,
                 () => new ConnectionsDocument(), d => d.Version);
             doc.Connections = (doc.Connections ?? new List<ConnectionRecord>()).Where(c => c != null && !string.IsNullOrWhiteSpace(c.Name)).ToList();
+            foreach (var c in doc.Connections)
+            {
+                // The cmdlets accept 0..1000 requests per second; anything else was edited in.
+                if (!(c.RequestsPerSecond >= 0 && c.RequestsPerSecond <= 1000))
+                    throw JsonStateFile.Corrupt(Home.ConnectionsFile, $"connection '{c.Name}' has requestsPerSecond {c.RequestsPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture)}, outside 0 to 1000", null);
+            }
             return doc;
         }
 

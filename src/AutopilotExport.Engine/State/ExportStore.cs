@@ -107,14 +107,42 @@ namespace AutopilotExport.Engine.State
 
         private ExportsDocument Load()
         {
-            var doc = JsonStateFile.Read(Home.ExportsFile, StateJsonContext.Default.ExportsDocument, () => new ExportsDocument(), d => d.Version);
+            var doc = JsonStateFile.Read(Home, Home.ExportsFile, StateJsonContext.Default.ExportsDocument, () => new ExportsDocument(), d => d.Version);
             doc.Exports = (doc.Exports ?? new List<ExportRecord>()).Where(e => e != null && !string.IsNullOrWhiteSpace(e.Name)).ToList();
             foreach (var e in doc.Exports)
             {
-                e.Segments ??= new List<string>();
+                e.Segments = (e.Segments ?? new List<string>()).Where(s => !string.IsNullOrWhiteSpace(s)).ToList();
                 e.FieldMap?.Normalize();
+                CheckFieldMap(e);
             }
             return doc;
+        }
+
+        /// <summary>A field map edited on disk must still be one the module could have saved: else the file is corrupt, named with the entry.</summary>
+        private void CheckFieldMap(ExportRecord e)
+        {
+            var map = e.FieldMap;
+            if (map == null) return;
+            string? why = null;
+            foreach (var kv in map.Standard)
+                if (string.IsNullOrWhiteSpace(kv.Value)) { why = $"standard field '{kv.Key}' names no property"; break; }
+            if (why == null)
+            {
+                foreach (var kv in map.Custom)
+                    if (kv.Value == null || string.IsNullOrWhiteSpace(kv.Value.Property)) { why = $"custom field '{kv.Key}' names no property"; break; }
+            }
+            if (why == null)
+            {
+                try
+                {
+                    map.ToFieldMap();
+                }
+                catch (ArgumentException ex)
+                {
+                    why = ex.Message.TrimEnd('.');
+                }
+            }
+            if (why != null) throw JsonStateFile.Corrupt(Home.ExportsFile, $"the field map of export '{e.Name}' is not valid ({why})", null);
         }
 
         private void Store(ExportsDocument doc)

@@ -10,21 +10,24 @@ namespace AutopilotExport.Engine.State
     {
         public const int SupportedVersion = 1;
 
-        public static T Read<T>(string path, JsonTypeInfo<T> type, Func<T> empty, Func<T, int> version) where T : class
+        public static T Read<T>(StateHome home, string path, JsonTypeInfo<T> type, Func<T> empty, Func<T, int> version) where T : class
         {
+            var what = "state file";
             byte[] bytes;
             try
             {
-                if (!File.Exists(path)) return empty();
+                if (!home.RequireTrusted()) return empty();
+                if (!StrictModes.RequireTrustedFile(path, what, secret: false)) return empty();
                 bytes = File.ReadAllBytes(path);
             }
-            catch (FileNotFoundException)
+            catch (Exception ex) when (ex is FileNotFoundException || ex is DirectoryNotFoundException)
             {
+                // Removed between the check and the read: the same as never saved.
                 return empty();
             }
-            catch (DirectoryNotFoundException)
+            catch (Exception ex) when (ex is UnauthorizedAccessException || ex is IOException)
             {
-                return empty();
+                throw StrictModes.Unreadable(path, what, ex is UnauthorizedAccessException ? "access is denied" : ex.Message, ex);
             }
             // An empty file is not "no items": atomic writes never leave one, so something truncated it.
             if (bytes.Length == 0 || IsWhiteSpace(bytes)) throw Corrupt(path, "it is empty", null);
@@ -57,7 +60,7 @@ namespace AutopilotExport.Engine.State
             AtomicFile.WriteAllBytes(path, bytes, ownerOnly: true);
         }
 
-        private static StateException Corrupt(string path, string why, Exception? inner) =>
+        internal static StateException Corrupt(string path, string why, Exception? inner) =>
             new StateException(StateErrorIds.StateFileCorrupt,
                 $"The state file '{path}' cannot be read: {why}. Fix the file, or move it away to start afresh (its saved items are then lost).",
                 path, inner);

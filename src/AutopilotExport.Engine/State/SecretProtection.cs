@@ -48,11 +48,12 @@ namespace AutopilotExport.Engine.State
 
     /// <summary>
     /// Non-Windows: encrypt-then-MAC (AES-256-CBC, then HMAC-SHA256 over version, IV, ciphertext and purpose) with
-    /// keys derived from a random 256-bit master key kept in a separate owner-only (0600) file in the state
-    /// folder. What this buys, honestly: the connection files (connections.json, secrets/*.bin) can be backed up,
-    /// grepped, copied or shared without disclosing the API key. It does not protect against the user account
-    /// itself (or root): whoever can read the master key file can decrypt. There is no OS key store here that
-    /// works the same for scheduled jobs everywhere.
+    /// keys derived from a random 256-bit master key per state folder, kept in an owner-only (0600) file OUTSIDE the
+    /// state folder (<see cref="StateHome.MasterKeyFile"/>, in an owner-only key folder). What this buys, honestly:
+    /// the state folder (connections.json, secrets/*.bin) can be backed up, synced, copied or shared without
+    /// disclosing the API key, because the master key does not travel with it. It does not protect against the user
+    /// account itself (or root), nor against a copy of the whole home folder: whoever can read the key file can
+    /// decrypt. There is no OS key store here that works the same for scheduled jobs everywhere.
     /// </summary>
     public sealed class AesHmacSecretProtector : ISecretProtector
     {
@@ -165,23 +166,53 @@ namespace AutopilotExport.Engine.State
         private byte[] LoadOrCreateMasterKey(bool create)
         {
             var path = _home.MasterKeyFile;
-            if (File.Exists(path)) return ReadMasterKey(path);
-            if (!create)
-                throw new CryptographicException($"The key file '{path}' that protects stored API keys is missing.");
+            RequireKeyFolder(create);
+            RemoveStaleTemporaryKeys(path);
+            if (StrictModes.RequireTrustedFile(path, "key file", secret: true)) return ReadMasterKey(path);
 
-            _home.EnsureExists();
+            // An earlier version kept the key inside the state folder, where a copy of the folder carried it along:
+            // move it out (the stored keys stay readable), then remove it from the state folder.
+            var legacy = _home.LegacyMasterKeyFile;
+            if (_home.RequireTrusted() && StrictModes.RequireTrustedFile(legacy, "key file", secret: true))
+            {
+                var legacyKey = ReadMasterKey(legacy);
+                var moved = Install(path, legacyKey);
+                if (ReferenceEquals(moved, legacyKey)) DeleteQuietly(legacy);
+                return moved;
+            }
+
+            if (!create)
+                throw new CryptographicException($"The key file '{path}' that protects stored API keys is missing (each state folder has its own, named after the folder's path: a state folder that was moved or copied does not find it).");
             var key = new byte[MasterKeyLength];
             using (var rng = RandomNumberGenerator.Create()) rng.GetBytes(key);
+            return Install(path, key);
+        }
+
+        /// <summary>The key folder exists (created owner-only when <paramref name="create"/>) and passes StrictModes.</summary>
+        private void RequireKeyFolder(bool create)
+        {
+            var folder = _home.KeyFolder;
+            if (StrictModes.RequireTrustedFolder(folder, "key folder") || !create) return;
+            var parent = Path.GetDirectoryName(folder);
+            bool parentIsNew = !string.IsNullOrEmpty(parent) && !Directory.Exists(parent);
+            Directory.CreateDirectory(folder);
+            UnixPermissions.Set(folder, UnixPermissions.OwnerOnlyDirectory);
+            if (parentIsNew) UnixPermissions.Set(parent!, UnixPermissions.OwnerOnlyDirectory);
+        }
+
+        /// <summary>
+        /// Writes the key to a temporary owner-only file and moves it in without overwriting: if another process won
+        /// the race, its key is returned instead (both must agree on one). Returns <paramref name="key"/> when it was installed.
+        /// </summary>
+        private static byte[] Install(string path, byte[] key)
+        {
             var content = new byte[KeyFileMagic.Length + MasterKeyLength];
             Buffer.BlockCopy(KeyFileMagic, 0, content, 0, KeyFileMagic.Length);
             Buffer.BlockCopy(key, 0, content, KeyFileMagic.Length, MasterKeyLength);
-
-            // Write to a temporary owner-only file, then move it in without overwriting: if another process won
-            // the race, use its key (both must agree on one).
             var temp = path + "." + Guid.NewGuid().ToString("N").Substring(0, 12) + AtomicFile.TempSuffix;
             try
             {
-                using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+                using (var stream = UnixPermissions.WithOwnerOnlyUmask(() => new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None)))
                 {
                     UnixPermissions.Set(temp, UnixPermissions.OwnerOnlyFile);
                     stream.Write(content, 0, content.Length);
@@ -201,13 +232,47 @@ namespace AutopilotExport.Engine.State
             finally
             {
                 Array.Clear(content, 0, content.Length);
-                try { if (File.Exists(temp)) File.Delete(temp); } catch (IOException) { }
+                DeleteQuietly(temp);
             }
+        }
+
+        /// <summary>
+        /// Temporary files of <see cref="Install"/> that a killed process left beside the key file. The key folder has no
+        /// lock, so only files older than any install could take are removed.
+        /// </summary>
+        private static void RemoveStaleTemporaryKeys(string keyPath)
+        {
+            try
+            {
+                var folder = Path.GetDirectoryName(keyPath);
+                if (string.IsNullOrEmpty(folder) || !Directory.Exists(folder)) return;
+                foreach (var temp in Directory.GetFiles(folder, Path.GetFileName(keyPath) + ".*" + AtomicFile.TempSuffix))
+                {
+                    if (DateTime.UtcNow - File.GetLastWriteTimeUtc(temp) > TimeSpan.FromMinutes(10)) DeleteQuietly(temp);
+                }
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                // Tidying up is never a reason to fail.
+            }
+        }
+
+        private static void DeleteQuietly(string path)
+        {
+            try { if (File.Exists(path)) File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
 
         private static byte[] ReadMasterKey(string path)
         {
-            var content = File.ReadAllBytes(path);
+            byte[] content;
+            try
+            {
+                content = File.ReadAllBytes(path);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                throw new CryptographicException($"The key file '{path}' cannot be read ({(ex is UnauthorizedAccessException ? "access is denied" : ex.Message)}).", ex);
+            }
             try
             {
                 if (content.Length != KeyFileMagic.Length + MasterKeyLength)

@@ -6,6 +6,10 @@ namespace AutopilotExport.Engine.State
     public static class StateErrorIds
     {
         public const string StateFileCorrupt = "StateFileCorrupt";
+        /// <summary>A state file, the state folder or the key file cannot be read: a folder or a link to nothing in its place, no access.</summary>
+        public const string StateFileUnreadable = "StateFileUnreadable";
+        /// <summary>The state folder or one of its files is owned by another user or writable by group/others (Unix StrictModes).</summary>
+        public const string UnsafeStatePermissions = "UnsafeStatePermissions";
         public const string StateLocked = "StateLocked";
         public const string ConnectionExists = "ConnectionExists";
         public const string ConnectionNotFound = "ConnectionNotFound";

@@ -27,6 +27,10 @@ namespace AutopilotExport.Engine.State
                 try
                 {
                     var stream = new FileStream(home.LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+                    // Every atomic write in the state folder happens under this lock: a temporary file seen now was
+                    // left by a writer that was killed, and is removed.
+                    AtomicFile.RemoveLeftovers(home.Path);
+                    AtomicFile.RemoveLeftovers(home.SecretsFolder);
                     return new StateLock(stream);
                 }
                 catch (IOException) when (watch.Elapsed < limit)

@@ -54,8 +54,8 @@ namespace AutopilotExport.Commands
 
             var uriProblem = BaseUriPolicy.Check(BaseUri);
             if (uriProblem != null)
-                Terminate(new ArgumentException(uriProblem.Value.Message, nameof(BaseUri)), uriProblem.Value.ErrorId, ErrorCategory.InvalidArgument, BaseUri);
-            var baseUri = BaseUriPolicy.Normalize(BaseUri);
+                Terminate(new ArgumentException(uriProblem.Message, nameof(BaseUri)), uriProblem.ErrorId, ErrorCategory.InvalidArgument, BaseUriPolicy.Redact(BaseUri?.OriginalString));
+            var baseUri = BaseUriPolicy.Normalize(BaseUri!);
 
             if (!AcceptDataPrivacy.IsPresent)
             {

@@ -134,9 +134,12 @@ namespace AutopilotExport.Commands
             }
 
             // 2. Where to: the connection and its key (read now, held in memory only).
-            var uriProblem = BaseUriPolicy.Check(new Uri(conn.BaseUri, UriKind.RelativeOrAbsolute));
-            if (uriProblem != null)
-                Terminate(new InvalidOperationException($"Connection '{conn.Name}': {uriProblem.Value.Message}"), uriProblem.Value.ErrorId, ErrorCategory.InvalidData, conn.Name);
+            var endpoint = SendableEndpoint(conn, out var uriError);
+            if (endpoint == null)
+            {
+                ThrowTerminatingError(uriError!);
+                return;
+            }
             try
             {
                 _apiKey = Connections.ResolveApiKey(conn);
@@ -155,7 +158,6 @@ namespace AutopilotExport.Commands
             options.RequestsPerSecond = MyInvocation.BoundParameters.ContainsKey(nameof(RequestsPerSecond)) ? RequestsPerSecond : conn.RequestsPerSecond;
 
             // 3. Confirm once for the whole run. WhatIf turns the run into a dry run that sends nothing.
-            var endpoint = new Uri(conn.BaseUri);
             var target = _segments.Length > 0 ? string.Join(", ", _segments.Select(s => "'" + s + "'")) : "the segment in property '" + segmentProperty + "'";
             var description = $"Export the piped profiles to Autopilot list(s) {target} at {endpoint.Host} (connection '{conn.Name}', at most {maxProfiles} profiles).";
             if (!ShouldProcess(description, $"Export profiles to Autopilot list(s) {target} at {endpoint.Host}?", "Start-AutopilotExport", out var reason))
@@ -467,7 +469,9 @@ namespace AutopilotExport.Commands
             var invalid = Path.GetInvalidFileNameChars();
             var safe = new string(stem.Select(ch => invalid.Contains(ch) || ch == ' ' ? '_' : ch).ToArray());
             var reports = WithState(() => Home.EnsureFolder(Home.ReportsFolder), null);
-            return Path.Combine(reports, $"{safe}-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}.jsonl");
+            // The run id keeps quick runs (several within a second) from sharing one report.
+            var runId = Guid.NewGuid().ToString("N").Substring(0, 8);
+            return Path.Combine(reports, $"{safe}-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}-{runId}.jsonl");
         }
 
         private string Scrub(string? message) => SecretText.Scrub(message, _apiKey);

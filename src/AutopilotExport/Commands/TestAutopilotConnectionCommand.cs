@@ -39,6 +39,13 @@ namespace AutopilotExport.Commands
                 return;
             }
 
+            var endpoint = SendableEndpoint(connection, out var uriError);
+            if (endpoint == null)
+            {
+                WriteError(uriError!);
+                return;
+            }
+
             var result = new AutopilotConnectionTestResult { Name = connection.Name };
             string key;
             try
@@ -47,6 +54,9 @@ namespace AutopilotExport.Commands
             }
             catch (StateException ex)
             {
+                // No key in this session is a test result; a stored key or state that is damaged or not to be
+                // trusted is also an error with its id, like every other command reports it.
+                if (ex.ErrorId != StateErrorIds.ApiKeyMissing) WriteError(StateError(ex, connection.Name));
                 result.Message = ex.Message;
                 Emit(result);
                 return;
@@ -55,7 +65,6 @@ namespace AutopilotExport.Commands
             var watch = Stopwatch.StartNew();
             try
             {
-                var endpoint = new Uri(connection.BaseUri);
                 WriteVerbose($"GET /account at {endpoint.Host} for connection '{connection.Name}'.");
                 using var client = new AutopilotApiClient(endpoint, key);
                 // The key check takes its turn in the account's pace, shared with any export in this session (the API counts per key).

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
+using AutopilotExport.Engine.Api;
 using AutopilotExport.Engine.State;
 
 namespace AutopilotExport.Commands
@@ -105,7 +106,9 @@ namespace AutopilotExport.Commands
         {
             switch (stateErrorId)
             {
-                case StateErrorIds.StateFileCorrupt: return ErrorCategory.ReadError;
+                case StateErrorIds.StateFileCorrupt:
+                case StateErrorIds.StateFileUnreadable: return ErrorCategory.ReadError;
+                case StateErrorIds.UnsafeStatePermissions: return ErrorCategory.SecurityError;
                 case StateErrorIds.StateLocked: return ErrorCategory.ResourceBusy;
                 case StateErrorIds.ConnectionExists:
                 case StateErrorIds.ExportExists: return ErrorCategory.ResourceExists;
@@ -116,6 +119,19 @@ namespace AutopilotExport.Commands
                 case StateErrorIds.InvalidName: return ErrorCategory.InvalidArgument;
                 default: return ErrorCategory.NotSpecified;
             }
+        }
+
+        /// <summary>
+        /// The address a saved connection sends its key to, checked by the one base-URI policy (a connection
+        /// edited on disk gets no pass); null with <paramref name="error"/> set when the key must not go there.
+        /// </summary>
+        protected Uri? SendableEndpoint(ConnectionRecord connection, out ErrorRecord? error)
+        {
+            var problem = BaseUriPolicy.Check(connection.BaseUri, out var uri);
+            error = problem == null ? null : new ErrorRecord(
+                new InvalidOperationException($"Connection '{connection.Name}': {problem.Message} Fix it with New-AutopilotConnection -Name '{connection.Name}' -BaseUri <uri> -Force."),
+                problem.ErrorId, ErrorCategory.InvalidData, connection.Name);
+            return uri;
         }
 
         protected ErrorRecord NotFound(string errorId, string what, string name) =>

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Specialized;
 using System.Linq;
+using AutopilotExport.Engine.Api;
 using AutopilotExport.Engine.Export;
 using AutopilotExport.Engine.Mapping;
 using AutopilotExport.Engine.State;
@@ -13,7 +14,8 @@ namespace AutopilotExport.Commands
         public static AutopilotConnection ToOutput(ConnectionRecord r) => new AutopilotConnection
         {
             Name = r.Name,
-            BaseUri = r.BaseUri,
+            // A connection edited on disk may carry user info: never show a password.
+            BaseUri = BaseUriPolicy.Redact(r.BaseUri),
             KeySource = r.KeySource.ToString(),
             KeyProtection = r.KeySource == KeySource.Environment
                 ? $"Not stored (read from ${ConnectionStore.ApiKeyEnvironmentVariable})"

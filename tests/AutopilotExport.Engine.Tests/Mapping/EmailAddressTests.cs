@@ -58,3 +58,30 @@ public class EmailAddressTests
         Assert.Contains("broken character", EmailAddress.Check("ab\uDE00\uD83D@example.com")); // a pair in the wrong order
     }
 }
+
+/// <summary>Invisible and dangling characters that made two look-alike addresses different contacts (issue 11).</summary>
+public class EmailAddressInvisibleCharacterTests
+{
+    [Theory]
+    [InlineData("ada\U000E0041@example.com")]           // TAG LATIN CAPITAL LETTER A, hidden text
+    [InlineData("\U000E0001ada@example.com")]           // LANGUAGE TAG at the start
+    [InlineData("ada@example.com\U000E007F")]           // CANCEL TAG at the end
+    [InlineData("ada@exam\U000E0020ple.com")]           // TAG SPACE in the domain
+    [InlineData("ada\U000E0100@example.com")]           // VARIATION SELECTOR-17 (supplement)
+    public void Tag_characters_are_refused(string email) => Assert.Contains("invisible character", EmailAddress.Check(email));
+
+    [Theory]
+    [InlineData("\u0301ada@example.com")]   // COMBINING ACUTE ACCENT at the start
+    [InlineData("\u20DDada@example.com")]   // COMBINING ENCLOSING CIRCLE at the start
+    [InlineData("\u0903ada@example.com")]   // DEVANAGARI SIGN VISARGA (spacing combining mark) at the start
+    [InlineData("ada.\u0301b@example.com")] // after a dot
+    [InlineData("ada@\u0301example.com")]   // at the start of the domain
+    [InlineData("ada@example.\u0301com")]   // at the start of a domain label
+    public void A_leading_combining_mark_is_refused(string email) => Assert.Contains("combining mark", EmailAddress.Check(email));
+
+    [Theory]
+    [InlineData("jose\u0301@example.com")]       // a combining mark after its letter stays valid
+    [InlineData("ada@exa\u0301mple.com")]
+    [InlineData("smile\U0001F600@example.com")] // other supplementary characters are still accepted
+    public void Marks_that_combine_and_other_supplementary_characters_are_still_accepted(string email) => Assert.Null(EmailAddress.Check(email));
+}

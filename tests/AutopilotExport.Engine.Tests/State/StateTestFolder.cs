@@ -11,7 +11,8 @@ public sealed class StateTestFolder : IDisposable
     {
         Root = Path.Combine(Path.GetTempPath(), "apx-state-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Root);
-        Home = new StateHome(Path.Combine(Root, "home"));
+        // The master keys live outside the state folder: here in the test's own key folder, never the user's.
+        Home = new StateHome(Path.Combine(Root, "home"), Path.Combine(Root, "keys"));
     }
 
     public string Root { get; }

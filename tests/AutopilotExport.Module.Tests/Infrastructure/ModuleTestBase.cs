@@ -53,6 +53,7 @@ public abstract class ModuleTestBase : IDisposable
     public const string TestKey = EmulatorFixture.ApiKey;
     private readonly string? _savedHome = Environment.GetEnvironmentVariable("AUTOPILOTEXPORT_HOME");
     private readonly string? _savedKey = Environment.GetEnvironmentVariable("AUTOPILOT_API_KEY");
+    private readonly string? _savedKeyHome = Environment.GetEnvironmentVariable("AUTOPILOTEXPORT_KEY_HOME");
     private ModuleSession? _session;
 
     protected ModuleTestBase(EmulatorFixture emulator)
@@ -61,8 +62,13 @@ public abstract class ModuleTestBase : IDisposable
         emulator.ResetForTest();
         StateHome = Path.Combine(Path.GetTempPath(), "apx-module-tests", Guid.NewGuid().ToString("N"), "state");
         Environment.SetEnvironmentVariable("AUTOPILOTEXPORT_HOME", StateHome);
+        // The master key folder (outside the state folder) is per test too, never the machine user's.
+        KeyHome = Path.Combine(Path.GetDirectoryName(StateHome)!, "keys");
+        Environment.SetEnvironmentVariable("AUTOPILOTEXPORT_KEY_HOME", KeyHome);
         Environment.SetEnvironmentVariable("AUTOPILOT_API_KEY", null);
     }
+
+    protected string KeyHome { get; }
 
     protected EmulatorFixture Fixture { get; }
     protected EmulatorHost Emulator => Fixture.Host;
@@ -105,6 +111,7 @@ public abstract class ModuleTestBase : IDisposable
         _session?.Dispose();
         Environment.SetEnvironmentVariable("AUTOPILOTEXPORT_HOME", _savedHome);
         Environment.SetEnvironmentVariable("AUTOPILOT_API_KEY", _savedKey);
+        Environment.SetEnvironmentVariable("AUTOPILOTEXPORT_KEY_HOME", _savedKeyHome);
         try { Directory.Delete(Path.GetDirectoryName(StateHome)!, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         GC.SuppressFinalize(this);
     }
