@@ -134,7 +134,9 @@ public static class Program
         var home = Path.Combine(Path.GetTempPath(), "apx-bench", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(home);
         var savedHome = Environment.GetEnvironmentVariable("AUTOPILOTEXPORT_HOME");
+        var savedKeyHome = Environment.GetEnvironmentVariable("AUTOPILOTEXPORT_KEY_HOME");
         Environment.SetEnvironmentVariable("AUTOPILOTEXPORT_HOME", home);
+        Environment.SetEnvironmentVariable("AUTOPILOTEXPORT_KEY_HOME", home + "-keys"); // the master key is kept outside the state folder
         Environment.SetEnvironmentVariable("AUTOPILOT_API_KEY", null);
 
         await using var emulator = await EmulatorEndpoint.StartAsync(new EmulatorOptions
@@ -264,7 +266,9 @@ public static class Program
         foreach (var e in errors) Console.Error.WriteLine($"[{s.Name}]   error: {e}");
         Console.Error.WriteLine($"[{s.Name}] managed heap MB: after run {heapAll / 1048576.0:F0}, runspace closed {heapAfter / 1048576.0:F0}; peak WS {Interlocked.Read(ref peakWs) / 1048576.0:F0}");
         Environment.SetEnvironmentVariable("AUTOPILOTEXPORT_HOME", savedHome);
-        try { Directory.Delete(home, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        Environment.SetEnvironmentVariable("AUTOPILOTEXPORT_KEY_HOME", savedKeyHome);
+        foreach (var folder in new[] { home, home + "-keys" })
+            try { Directory.Delete(folder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
 
         var line = new Dictionary<string, object?>
         {

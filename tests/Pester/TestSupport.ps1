@@ -8,8 +8,10 @@ function Enter-IsolatedState {
     <# Points the module at a state folder under -Folder and takes AUTOPILOT_API_KEY out of the environment,
        so the user's own configuration is never touched. Returns what Exit-IsolatedState puts back. #>
     param([Parameter(Mandatory)] [string] $Folder)
-    $saved = @{ Home = $env:AUTOPILOTEXPORT_HOME; Key = $env:AUTOPILOT_API_KEY }
+    $saved = @{ Home = $env:AUTOPILOTEXPORT_HOME; KeyHome = $env:AUTOPILOTEXPORT_KEY_HOME; Key = $env:AUTOPILOT_API_KEY }
     $env:AUTOPILOTEXPORT_HOME = Join-Path $Folder 'state'
+    # The master key lives outside the state folder; keep it in the throw-away folder too, not in the tester's profile.
+    $env:AUTOPILOTEXPORT_KEY_HOME = Join-Path $Folder 'keys'
     Remove-Item -Path Env:AUTOPILOT_API_KEY -ErrorAction SilentlyContinue
     $saved
 }
@@ -18,6 +20,8 @@ function Exit-IsolatedState {
     param([Parameter(Mandatory)] [hashtable] $Saved)
     if ($null -eq $Saved.Home) { Remove-Item -Path Env:AUTOPILOTEXPORT_HOME -ErrorAction SilentlyContinue }
     else { $env:AUTOPILOTEXPORT_HOME = $Saved.Home }
+    if ($null -eq $Saved.KeyHome) { Remove-Item -Path Env:AUTOPILOTEXPORT_KEY_HOME -ErrorAction SilentlyContinue }
+    else { $env:AUTOPILOTEXPORT_KEY_HOME = $Saved.KeyHome }
     if ($null -eq $Saved.Key) { Remove-Item -Path Env:AUTOPILOT_API_KEY -ErrorAction SilentlyContinue }
     else { $env:AUTOPILOT_API_KEY = $Saved.Key }
 }
