@@ -1,7 +1,7 @@
 <#
     AutopilotExport loads beside modules that bring other versions of its dependencies, in the real shell.
 
-    Each scenario is a fresh pwsh child process (tests/Pester/Fixtures/IsolationSession.ps1) in which "another
+    Each scenario is a fresh pwsh child process (the session script below, written to the test drive) in which "another
     module" loads older (Microsoft.Extensions.Http 6.0 and its set) or newer (Microsoft.Extensions.DependencyInjection
     9.0, Microsoft.Extensions.Http 9.0) copies into PowerShell's default load context, before or after
     AutopilotExport is imported, and uses them; AutopilotExport connects to and exports to the local emulator.
@@ -56,8 +56,114 @@ Describe 'Dependency isolation in the real shell' -Skip:($PSVersionTable.PSEditi
             OlderJson = @(Get-PackageAssembly System.Text.Json 6.0.11)
         }
 
+        # The script each child pwsh runs.
+        $SessionScript = Join-Path $TestDrive 'IsolationSession.ps1'
+        Set-Content -LiteralPath $SessionScript -Encoding UTF8 -Value @'
+<#
+    One PowerShell session of DependencyIsolation.Tests.ps1, run as a child pwsh process so that each scenario
+    starts with an empty default load context. It plays "another module" (loading shared dependencies into the
+    default context with Add-Type, as modules without isolation do, and using them) and a user of AutopilotExport,
+    in the order -Steps names, and writes what happened as JSON to -ReportPath. It never throws: every step's
+    error goes into the report, for the test to assert on.
+
+    Steps: LoadOther:<set>   load the set's assemblies into the default context (Add-Type -Path)
+           UseOther          build a service provider from the loaded Microsoft.Extensions.DependencyInjection
+                             and, when the set has Microsoft.Extensions.Http, create an HttpClient from its factory
+           Import            Import-Module <ModulePath> (the manifest, or for the control, the bare dll)
+           Connect           New-AutopilotConnection to the emulator
+           Export:<segment>  three profiles through Start-AutopilotExport to <segment>
+#>
+param(
+    [Parameter(Mandatory)] [string] $ParametersPath,
+    [Parameter(Mandatory)] [string] $ReportPath
+)
+
+$ErrorActionPreference = 'Stop'
+$parameters = Get-Content -Raw -LiteralPath $ParametersPath | ConvertFrom-Json
+$env:AUTOPILOTEXPORT_HOME = $parameters.StateFolder
+$report = [ordered]@{ Steps = [System.Collections.Generic.List[object]]::new(); Assemblies = @() }
+$other = @{}
+
+function Invoke-OtherModuleUse {
+    # What the other module does with its copies: its own container and, if it has one, its own HttpClient factory.
+    $di = $other['Microsoft.Extensions.DependencyInjection']
+    $abstractions = $other['Microsoft.Extensions.DependencyInjection.Abstractions']
+    $serviceCollectionInterface = $abstractions.GetType('Microsoft.Extensions.DependencyInjection.IServiceCollection', $true)
+    $services = [Activator]::CreateInstance($di.GetType('Microsoft.Extensions.DependencyInjection.ServiceCollection', $true))
+    $used = "DependencyInjection $($di.GetName().Version)"
+    $http = $other['Microsoft.Extensions.Http']
+    if ($http -and $other.ContainsKey('Microsoft.Extensions.Logging')) {
+        # AddHttpClient(IServiceCollection), not its generic namesakes.
+        $addHttpClient = $http.GetType('Microsoft.Extensions.DependencyInjection.HttpClientFactoryServiceCollectionExtensions', $true).GetMethods() |
+            Where-Object { $_.Name -eq 'AddHttpClient' -and -not $_.IsGenericMethodDefinition -and $_.GetParameters().Count -eq 1 }
+        $null = $addHttpClient.Invoke($null, @(, $services))
+    }
+    $build = $di.GetType('Microsoft.Extensions.DependencyInjection.ServiceCollectionContainerBuilderExtensions', $true).
+        GetMethod('BuildServiceProvider', [type[]]@($serviceCollectionInterface))
+    $provider = $build.Invoke($null, @(, $services))
+    if ($http -and $other.ContainsKey('Microsoft.Extensions.Logging')) {
+        $factory = $provider.GetService($http.GetType('System.Net.Http.IHttpClientFactory', $true))
+        $client = $factory.CreateClient('other-module')
+        $used += "; HttpClientFactory $($factory.GetType().Assembly.GetName().Version) made a $($client.GetType().Name)"
+    }
+    $used
+}
+
+foreach ($step in $parameters.Steps) {
+    $entry = [ordered]@{ Step = $step; Ok = $true; Detail = $null; Error = $null }
+    try {
+        $verb, $argument = $step -split ':', 2
+        switch ($verb) {
+            'LoadOther' {
+                $loaded = foreach ($file in $parameters.Sets.$argument) {
+                    $assembly = [System.Reflection.Assembly]::LoadFrom($file)
+                    $other[$assembly.GetName().Name] = $assembly
+                    "$($assembly.GetName().Name) $($assembly.GetName().Version)"
+                }
+                $entry.Detail = $loaded -join ', '
+            }
+            'UseOther' { $entry.Detail = Invoke-OtherModuleUse }
+            'Import' { Import-Module -Name $parameters.ModulePath -Force; $entry.Detail = (Get-Module AutopilotExport).Path }
+            'Connect' {
+                $key = ConvertTo-SecureString -String $parameters.ApiKey -AsPlainText -Force
+                $connection = New-AutopilotConnection -Name isolation -ApiKey $key -BaseUri $parameters.BaseUri -RequestsPerSecond 0 -AcceptDataPrivacy -Force
+                $entry.Detail = $connection.Name
+            }
+            'Export' {
+                $slug = ($argument -replace '[^A-Za-z0-9]+', '-').ToLowerInvariant()
+                $profiles = 1..3 | ForEach-Object { [pscustomobject]@{ Email = "$slug-$_@example.com"; FirstName = "Person$_" } }
+                $result = $profiles | Start-AutopilotExport -Connection isolation -Segment $argument
+                $entry.Detail = [ordered]@{ Status = [string]$result.Status; Received = $result.Received; Exported = $result.Exported; Failed = $result.Failed }
+            }
+            default { throw "Unknown step '$step'." }
+        }
+    }
+    catch {
+        $entry.Ok = $false
+        $entry.Error = $_.Exception.ToString()
+    }
+    $report.Steps.Add($entry)
+}
+
+# Where each copy of a shared dependency ended up: name, version and load context.
+$report.Assemblies = @([System.AppDomain]::CurrentDomain.GetAssemblies() |
+        Where-Object { $_.GetName().Name -like 'Microsoft.Extensions.*' -or $_.GetName().Name -like 'AutopilotExport*' -or $_.GetName().Name -eq 'System.Text.Json' } |
+        ForEach-Object {
+            [ordered]@{
+                Name    = $_.GetName().Name
+                Version = $_.GetName().Version.ToString()
+                Context = if ([System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($_) -eq [System.Runtime.Loader.AssemblyLoadContext]::Default) { 'Default' } else { 'Private' }
+            }
+        })
+
+$report | ConvertTo-Json -Depth 6 | Set-Content -LiteralPath $ReportPath -Encoding UTF8
+'@
+
         $Emulator = Start-TestEmulator -RepoRoot $RepoRoot -LogFolder $TestDrive
         $Manifest = Join-Path $RepoRoot 'AutopilotExport.psd1'
+        # The module's assemblies carry the manifest's version (Directory.Build.props reads it from there).
+        $v = [version](Import-PowerShellDataFile -Path $Manifest).ModuleVersion
+        $AssemblyVersion = [version]::new($v.Major, $v.Minor, [Math]::Max($v.Build, 0), [Math]::Max($v.Revision, 0)).ToString()
 
         # pwsh as this process runs it (a tool-installed pwsh runs as 'dotnet pwsh.dll').
         $Self = (Get-Process -Id $PID).Path
@@ -77,8 +183,7 @@ Describe 'Dependency isolation in the real shell' -Skip:($PSVersionTable.PSEditi
                 BaseUri     = $Emulator.BaseUri
                 ApiKey      = $Emulator.ApiKey
             } | ConvertTo-Json -Depth 4 | Set-Content -LiteralPath $parametersPath -Encoding UTF8
-            $session = Join-Path $PSScriptRoot 'Fixtures/IsolationSession.ps1'
-            $output = & $Self @PwshPrefix -NoProfile -NonInteractive -File $session -ParametersPath $parametersPath -ReportPath $reportPath 2>&1
+            $output = & $Self @PwshPrefix -NoProfile -NonInteractive -File $SessionScript -ParametersPath $parametersPath -ReportPath $reportPath 2>&1
             if (-not (Test-Path -LiteralPath $reportPath)) {
                 throw "The pwsh session wrote no report (exit code $LASTEXITCODE): $($output -join [Environment]::NewLine)"
             }
@@ -145,8 +250,9 @@ Describe 'Dependency isolation in the real shell' -Skip:($PSVersionTable.PSEditi
         # Both copies are in the session: the other module's in the default context, ours in the private one.
         Get-LoadedCopy $report 'Microsoft.Extensions.Http' | Should -Be @('Default 6.0.0.0', 'Private 8.0.0.0')
         Get-LoadedCopy $report 'Microsoft.Extensions.DependencyInjection' | Should -Be @('Default 6.0.0.0', 'Private 8.0.0.0')
-        Get-LoadedCopy $report 'AutopilotExport' | Should -Be @('Private 1.0.0.0')
-        Get-LoadedCopy $report 'AutopilotExport.Loader' | Should -Be @('Default 1.0.0.0')
+        Get-LoadedCopy $report 'AutopilotExport' | Should -Be @("Private $AssemblyVersion")
+        Get-LoadedCopy $report 'AutopilotExport.Engine' | Should -Be @("Private $AssemblyVersion")
+        Get-LoadedCopy $report 'AutopilotExport.Loader' | Should -Be @("Default $AssemblyVersion")
     }
 
     It 'imported and used first, it leaves room for a module that loads older copies afterwards' {
