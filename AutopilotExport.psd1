@@ -21,8 +21,9 @@
     AliasesToExport        = @()
     PrivateData            = @{
         PSData = @{
-            Tags       = @('Autopilot', 'Email', 'Marketing', 'Export', 'Segments', 'CDP')
-            ProjectUri = ''
+            # ProjectUri and LicenseUri stay out until the project has a public home: an empty ProjectUri makes
+            # Publish-PSResource fail, and an invented one would send users nowhere.
+            Tags = @('Autopilot', 'Email', 'Marketing', 'Export', 'Segments', 'CDP')
         }
     }
 }
