@@ -17,6 +17,7 @@ Describe 'Dependency isolation in the real shell' -Skip:($PSVersionTable.PSEditi
     BeforeAll {
         $RepoRoot = (Resolve-Path -Path (Join-Path $PSScriptRoot '../..')).Path
         . (Join-Path $PSScriptRoot 'TestSupport.ps1')
+        Import-Module (Join-Path $PSScriptRoot 'RealShell.psm1') -Force
         $SavedState = Enter-IsolatedState -Folder $TestDrive
 
         # The copies "another module" brings, restored into this test's own folder.
@@ -57,8 +58,7 @@ Describe 'Dependency isolation in the real shell' -Skip:($PSVersionTable.PSEditi
         }
 
         # The script each child pwsh runs.
-        $SessionScript = Join-Path $TestDrive 'IsolationSession.ps1'
-        Set-Content -LiteralPath $SessionScript -Encoding UTF8 -Value @'
+        $SessionScript = @'
 <#
     One PowerShell session of DependencyIsolation.Tests.ps1, run as a child pwsh process so that each scenario
     starts with an empty default load context. It plays "another module" (loading shared dependencies into the
@@ -165,29 +165,17 @@ $report | ConvertTo-Json -Depth 6 | Set-Content -LiteralPath $ReportPath -Encodi
         $v = [version](Import-PowerShellDataFile -Path $Manifest).ModuleVersion
         $AssemblyVersion = [version]::new($v.Major, $v.Minor, [Math]::Max($v.Build, 0), [Math]::Max($v.Revision, 0)).ToString()
 
-        # pwsh as this process runs it (a tool-installed pwsh runs as 'dotnet pwsh.dll').
-        $Self = (Get-Process -Id $PID).Path
-        $PwshPrefix = @(if ([System.IO.Path]::GetFileNameWithoutExtension($Self) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' })
-
         function Invoke-IsolationSession {
             # Runs the steps in a new pwsh process and returns its report.
             param([string[]] $Steps, [string] $ModulePath = $Manifest)
-            $name = [guid]::NewGuid().ToString('N')
-            $parametersPath = Join-Path $TestDrive "$name.parameters.json"
-            $reportPath = Join-Path $TestDrive "$name.report.json"
-            @{
+            Invoke-PwshScript -Script $SessionScript -WorkFolder $TestDrive -Parameters @{
                 Steps       = $Steps
                 Sets        = $Sets
                 ModulePath  = $ModulePath
-                StateFolder = Join-Path $TestDrive "$name.state"
+                StateFolder = Join-Path $TestDrive ([guid]::NewGuid().ToString('N'))
                 BaseUri     = $Emulator.BaseUri
                 ApiKey      = $Emulator.ApiKey
-            } | ConvertTo-Json -Depth 4 | Set-Content -LiteralPath $parametersPath -Encoding UTF8
-            $output = & $Self @PwshPrefix -NoProfile -NonInteractive -File $SessionScript -ParametersPath $parametersPath -ReportPath $reportPath 2>&1
-            if (-not (Test-Path -LiteralPath $reportPath)) {
-                throw "The pwsh session wrote no report (exit code $LASTEXITCODE): $($output -join [Environment]::NewLine)"
             }
-            Get-Content -Raw -LiteralPath $reportPath | ConvertFrom-Json
         }
 
         function Get-Step {
@@ -202,12 +190,6 @@ $report | ConvertTo-Json -Depth 6 | Set-Content -LiteralPath $ReportPath -Encodi
             @($Report.Assemblies | Where-Object Name -EQ $Name | ForEach-Object { "$($_.Context) $($_.Version)" } | Sort-Object)
         }
 
-        function Get-ListSize {
-            param([string] $Title)
-            $list = @((Invoke-RestMethod -Uri "$($Emulator.Root)/__emulator/lists").lists) | Where-Object title -EQ $Title
-            if ($list) { $list.contacts } else { 0 }
-        }
-
         function Assert-Exported {
             param($Step, [string] $Segment)
             $Step.Error | Should -BeNullOrEmpty
@@ -216,12 +198,13 @@ $report | ConvertTo-Json -Depth 6 | Set-Content -LiteralPath $ReportPath -Encodi
             $Step.Detail.Received | Should -Be 3
             $Step.Detail.Exported | Should -Be 3
             $Step.Detail.Failed | Should -Be 0
-            Get-ListSize -Title $Segment | Should -Be 3
+            Get-EmulatorListSize -Root $Emulator.Root -Title $Segment | Should -Be 3
         }
     }
 
     AfterAll {
         Stop-ProcessTree -Process $Emulator.Process
+        Remove-Module -Name RealShell -ErrorAction SilentlyContinue
         Exit-IsolatedState -Saved $SavedState
     }
 
