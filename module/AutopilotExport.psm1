@@ -8,6 +8,10 @@
 
 $binFolder = [System.IO.Path]::Combine($PSScriptRoot, 'bin')
 $loaderFramework = if ($PSVersionTable.PSEdition -eq 'Core') { 'net8.0' } else { 'netstandard2.0' }
+if ($PSVersionTable.PSEdition -eq 'Core' -and $PSVersionTable.PSVersion -lt [version]'7.4') {
+    # The loader for PowerShell 7 is built for .NET 8, which PowerShell 7.4 is the first to run on.
+    throw "AutopilotExport needs PowerShell 7.4 or later (or Windows PowerShell 5.1); this is PowerShell $($PSVersionTable.PSVersion)."
+}
 
 # A second import in the same session (Import-Module -Force, or another copy of the module) reuses the loader that
 # is already loaded: an assembly cannot be unloaded from the shared context, and the loader keeps one isolation per
