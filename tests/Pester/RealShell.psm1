@@ -1,6 +1,6 @@
 <#
     Helpers for Pester files that run scenarios in a NEW pwsh process (the real shell, with nothing loaded yet):
-    DependencyIsolation.Tests.ps1, Install.Tests.ps1, Views.Tests.ps1.
+    DependencyIsolation.Tests.ps1 and Install.Tests.ps1.
     Import-Module (Join-Path $PSScriptRoot 'RealShell.psm1') -Force
 #>
 
