@@ -1,6 +1,6 @@
 @{
-    # Built by `dotnet build AutopilotPS.sln -c Release` (or ./build.ps1) into module/bin.
-    RootModule             = 'module/bin/AutopilotExport.dll'
+    # The module: module/AutopilotExport.psm1 loads the cmdlets that `dotnet build AutopilotPS.sln -c Release` (or ./build.ps1) puts into module/bin.
+    RootModule             = 'module/AutopilotExport.psm1'
     ModuleVersion          = '0.1.0'
     GUID                   = '6f3b0d7e-4d55-4b8e-9d7b-2a7f1c0e5a41'
     Author                 = 'AutopilotExport team'
@@ -21,8 +21,9 @@
     AliasesToExport        = @()
     PrivateData            = @{
         PSData = @{
-            Tags       = @('Autopilot', 'Email', 'Marketing', 'Export', 'Segments', 'CDP')
-            ProjectUri = ''
+            # ProjectUri and LicenseUri stay out until the project has a public home: an empty ProjectUri makes
+            # Publish-PSResource fail, and an invented one would send users nowhere.
+            Tags = @('Autopilot', 'Email', 'Marketing', 'Export', 'Segments', 'CDP')
         }
     }
 }

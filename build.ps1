@@ -11,8 +11,9 @@
       Pester   Build, then only the Pester tests in tests/Pester.
       Demo     Build, start the Autopilot API emulator on a free loopback port and export examples/segment.csv
                through a saved export, in a throw-away state folder; shows the result and what the emulator holds.
-      Package  Build, then lay the module out in out/AutopilotExport/<version>, ready to copy into a folder of
-               $env:PSModulePath.
+      Package  Build, lay the module out in out/AutopilotExport/<version> and make the package
+               out/packages/AutopilotExport.<version>.nupkg for Install-PSResource (needs Microsoft.PowerShell.PSResourceGet,
+               in-box in PowerShell 7.4 and later).
       Clean    dotnet clean, and remove out/, module/bin, TestResults/ and .pester/.
 
     Pester: an installed Pester 5 or later is used when there is one; otherwise (or when -PesterVersion is given)
@@ -205,17 +206,42 @@ function Invoke-Demo {
     }
 }
 
+function Publish-ModulePackage {
+    # Makes out/packages/AutopilotExport.<version>.nupkg from the laid-out module folder with Publish-PSResource, so
+    # the package has the metadata and layout PSResourceGet expects when it installs it. Publishing needs a registered
+    # repository: a file repository under a unique name is registered for the duration and removed again.
+    param([string] $ModuleFolder, [string] $PackageFolder)
+
+    if (-not (Get-Command -Name Publish-PSResource -ErrorAction SilentlyContinue)) {
+        throw 'Publish-PSResource was not found. It ships with PowerShell 7.4 and later (Microsoft.PowerShell.PSResourceGet); in Windows PowerShell 5.1 run: Install-Module Microsoft.PowerShell.PSResourceGet -Scope CurrentUser'
+    }
+    $null = New-Item -ItemType Directory -Path $PackageFolder -Force
+    $repository = 'AutopilotExportBuild' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+    Register-PSResourceRepository -Name $repository -Uri $PackageFolder -Trusted
+    try {
+        # The package's dependencies are inside it (bin/); there are no required modules to look up.
+        Publish-PSResource -Path $ModuleFolder -Repository $repository -SkipDependenciesCheck
+    }
+    finally {
+        Unregister-PSResourceRepository -Name $repository -ErrorAction SilentlyContinue
+    }
+}
+
 function Invoke-Package {
     Invoke-Build
 
+    # The manifest's ModuleVersion is the module's one version: the assemblies take it at build time
+    # (Directory.Build.props), and it names the folder and the package made here.
     $manifest = Import-PowerShellDataFile -Path $ManifestPath
     $version = [string]$manifest.ModuleVersion
     $target = Join-Path (Join-Path $OutRoot 'AutopilotExport') $version
+    $packageFolder = Join-Path $OutRoot 'packages'
     Write-Step "Packaging AutopilotExport $version into $target"
 
-    $dll = Join-Path $ModuleSource 'bin/AutopilotExport.dll'
-    if (-not (Test-Path -LiteralPath $dll -PathType Leaf)) {
-        throw "The build did not produce $dll."
+    foreach ($relative in @('AutopilotExport.psm1', 'bin/AutopilotExport.dll', 'bin/loader/net8.0/AutopilotExport.Loader.dll', 'bin/loader/netstandard2.0/AutopilotExport.Loader.dll')) {
+        if (-not (Test-Path -LiteralPath (Join-Path $ModuleSource $relative) -PathType Leaf)) {
+            throw "The build did not produce module/$relative."
+        }
     }
 
     if (Test-Path -LiteralPath $target) {
@@ -223,35 +249,40 @@ function Invoke-Package {
     }
     $null = New-Item -ItemType Directory -Path $target -Force
 
-    # module/ holds everything the module needs at run time: bin/ (the build output), the format file and en-US/.
+    # module/ holds everything the module needs at run time: the root script, bin/ (the build output, with the loader
+    # under bin/loader), the format file and en-US/. Debug symbols stay out of the package.
     Get-ChildItem -LiteralPath $ModuleSource -Force | ForEach-Object {
         Copy-Item -LiteralPath $_.FullName -Destination $target -Recurse -Force
     }
+    Get-ChildItem -LiteralPath $target -Recurse -Force -Filter '*.pdb' | Remove-Item -Force
 
     # The manifest at the repository root points into module/; in the package module/ is the module folder itself.
     $text = [System.IO.File]::ReadAllText($ManifestPath)
-    $text = [regex]::Replace($text, "(?m)^(\s*RootModule\s*=\s*)'[^']*'", "`$1'bin/AutopilotExport.dll'")
-    $text = [regex]::Replace($text, "(?m)^(\s*FormatsToProcess\s*=.*)$", {
-            param($m) $m.Value -replace "'module[/\\]", "'"
-        })
+    foreach ($key in 'RootModule', 'FormatsToProcess') {
+        $text = [regex]::Replace($text, "(?m)^(\s*$key\s*=.*)$", {
+                param($m) $m.Value -replace "'module[/\\]", "'"
+            })
+    }
     $packagedManifest = Join-Path $target 'AutopilotExport.psd1'
     [System.IO.File]::WriteAllText($packagedManifest, $text, (New-Object System.Text.UTF8Encoding -ArgumentList $false))
 
     # Checks: the manifest points at files that exist, and the host's engine assembly is not shipped.
     $packaged = Import-PowerShellDataFile -Path $packagedManifest
-    if ($packaged.RootModule -ne 'bin/AutopilotExport.dll') {
-        throw "The packaged manifest's RootModule is '$($packaged.RootModule)', expected 'bin/AutopilotExport.dll'."
+    if ($packaged.RootModule -ne 'AutopilotExport.psm1') {
+        throw "The packaged manifest's RootModule is '$($packaged.RootModule)', expected 'AutopilotExport.psm1'."
     }
-    $required = @($packaged.RootModule) + @($packaged.FormatsToProcess)
+    $required = @($packaged.RootModule) + @($packaged.FormatsToProcess) +
+        @('bin/AutopilotExport.dll', 'bin/loader/net8.0/AutopilotExport.Loader.dll', 'bin/loader/netstandard2.0/AutopilotExport.Loader.dll')
     foreach ($relative in $required) {
         $file = Join-Path $target $relative
         if (-not (Test-Path -LiteralPath $file -PathType Leaf)) {
-            throw "The package is missing $relative (referenced by AutopilotExport.psd1)."
+            throw "The package is missing $relative."
         }
     }
-    $help = Join-Path $target 'en-US/AutopilotExport.dll-Help.xml'
-    if (-not (Test-Path -LiteralPath $help -PathType Leaf)) {
-        throw 'The package is missing en-US/AutopilotExport.dll-Help.xml.'
+    foreach ($help in @('en-US/AutopilotExport.dll-Help.xml', 'bin/en-US/AutopilotExport.dll-Help.xml')) {
+        if (-not (Test-Path -LiteralPath (Join-Path $target $help) -PathType Leaf)) {
+            throw "The package is missing $help."
+        }
     }
     $engine = @(Get-ChildItem -LiteralPath $target -Recurse -Force -Filter 'System.Management.Automation.dll')
     if ($engine.Count -gt 0) {
@@ -259,12 +290,21 @@ function Invoke-Package {
     }
     $null = Test-ModuleManifest -Path $packagedManifest -ErrorAction Stop
 
+    $nupkg = Join-Path $packageFolder "AutopilotExport.$version.nupkg"
+    if (Test-Path -LiteralPath $nupkg) {
+        Remove-Item -LiteralPath $nupkg -Force
+    }
+    Write-Step "Making $nupkg"
+    Publish-ModulePackage -ModuleFolder $target -PackageFolder $packageFolder
+    if (-not (Test-Path -LiteralPath $nupkg -PathType Leaf)) {
+        throw "Publish-PSResource did not write $nupkg."
+    }
+
     Write-Host ''
-    Write-Host "Packaged: $target"
-    Write-Host 'To install it for the current user, copy the AutopilotExport folder under out/ into a folder of $env:PSModulePath:'
-    Write-Host '  $modules = ($env:PSModulePath -split [IO.Path]::PathSeparator)[0]'
-    Write-Host '  New-Item -ItemType Directory -Force -Path $modules | Out-Null'
-    Write-Host "  Copy-Item -Recurse -Force '$(Join-Path $OutRoot 'AutopilotExport')' `$modules"
+    Write-Host "Packaged: $nupkg"
+    Write-Host 'To install it, register the folder as a repository and install from it:'
+    Write-Host "  Register-PSResourceRepository -Name AutopilotExportLocal -Uri '$packageFolder' -Trusted"
+    Write-Host '  Install-PSResource -Name AutopilotExport -Repository AutopilotExportLocal -Scope CurrentUser'
 }
 
 function Invoke-Clean {

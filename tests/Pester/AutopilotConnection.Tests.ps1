@@ -139,10 +139,13 @@ Describe 'Autopilot connections' {
             $err.Count | Should -Be 0
         }
 
-        It 'shows the table view with the key source and protection' {
+        It 'shows the table view with the key source, and the protection in the list view' {
+            # The table fits 80 columns (Views.Tests.ps1); KeyProtection moved to Format-List.
             $text = Get-AutopilotConnection -Name emu | Format-Table | Out-String -Width 200
-            $text | Should -Match 'Name\s+BaseUri\s+KeySource\s+KeyProtection\s+ConsentedAt'
+            $text | Should -Match 'Name\s+BaseUri\s+KeySource\s+ConsentedAt'
             $text | Should -BeLike '*Stored*'
+            $list = Get-AutopilotConnection -Name emu | Format-List | Out-String -Width 200
+            $list | Should -Match 'KeyProtection\s*:\s*\S'
         }
     }
 

@@ -23,6 +23,7 @@ namespace AutopilotExport.Commands
 
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(SegmentCompleter))]
         public string[]? Segment { get; set; }
 
         [Parameter]

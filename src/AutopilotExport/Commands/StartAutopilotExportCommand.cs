@@ -38,6 +38,7 @@ namespace AutopilotExport.Commands
 
         [Parameter(ParameterSetName = AdHocSet)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(SegmentCompleter))]
         public string[]? Segment { get; set; }
 
         [Parameter(ValueFromPipeline = true)]
