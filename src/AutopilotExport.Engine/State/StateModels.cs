@@ -133,6 +133,7 @@ namespace AutopilotExport.Engine.State
         AllowTrailingCommas = true)]
     [JsonSerializable(typeof(ConnectionsDocument))]
     [JsonSerializable(typeof(ExportsDocument))]
+    [JsonSerializable(typeof(RunHistoryDocument))]
     internal sealed partial class StateJsonContext : JsonSerializerContext
     {
     }
