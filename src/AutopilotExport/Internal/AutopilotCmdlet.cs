@@ -109,7 +109,8 @@ namespace AutopilotExport.Commands
                 case StateErrorIds.StateFileCorrupt:
                 case StateErrorIds.StateFileUnreadable: return ErrorCategory.ReadError;
                 case StateErrorIds.UnsafeStatePermissions: return ErrorCategory.SecurityError;
-                case StateErrorIds.StateLocked: return ErrorCategory.ResourceBusy;
+                case StateErrorIds.StateLocked:
+                case StateErrorIds.SyncRecordBusy: return ErrorCategory.ResourceBusy;
                 case StateErrorIds.ConnectionExists:
                 case StateErrorIds.ExportExists: return ErrorCategory.ResourceExists;
                 case StateErrorIds.ConnectionNotFound:
