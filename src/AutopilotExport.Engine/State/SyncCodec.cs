@@ -54,7 +54,7 @@ namespace AutopilotExport.Engine.State
         }
 
         /// <summary>Reads the vocabulary from a byte array; any overrun or malformed value is an <see cref="InvalidDataException"/>.</summary>
-        internal sealed class Reader
+        internal struct Reader
         {
             private readonly byte[] _data;
             private readonly int _end;
@@ -105,6 +105,12 @@ namespace AutopilotExport.Engine.State
                 {
                     throw new InvalidDataException("a text is not valid UTF-8");
                 }
+            }
+
+            public void Skip(int count)
+            {
+                if (count < 0 || _end - Position < count) throw new InvalidDataException("the data ends early");
+                Position += count;
             }
 
             public ulong ReadUInt64()

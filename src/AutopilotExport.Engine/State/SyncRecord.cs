@@ -78,15 +78,18 @@ namespace AutopilotExport.Engine.State
         private readonly object _gate = new object();
         private readonly SyncRecordStore _store;
         private FileStream? _journal;
-        internal readonly Dictionary<string, Entry> Entries;
+        /// <summary>The contacts of the loaded snapshot (null: none); <see cref="Overlay"/> shadows the ones changed since.</summary>
+        internal SyncIndex? Base;
+        /// <summary>Contacts confirmed or changed since the snapshot was loaded, by case-folded email.</summary>
+        internal readonly Dictionary<string, Entry> Overlay = new Dictionary<string, Entry>(StringComparer.Ordinal);
+        private int _added;
         internal readonly List<string> ListIds;
         private readonly Dictionary<string, int> _listIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         private byte[] _scratch = new byte[256];
 
-        internal SyncRecord(SyncRecordStore store, string export, SyncFingerprint fingerprint,
-            Dictionary<string, Entry> entries, List<string> listIds)
+        internal SyncRecord(SyncRecordStore store, string export, SyncFingerprint fingerprint, SyncIndex? baseIndex, List<string> listIds)
         {
-            _store = store; Export = export; Fingerprint = fingerprint; Entries = entries; ListIds = listIds;
+            _store = store; Export = export; Fingerprint = fingerprint; Base = baseIndex; ListIds = listIds;
             for (int i = 0; i < listIds.Count; i++) _listIndex[listIds[i]] = i;
         }
 
@@ -104,7 +107,12 @@ namespace AutopilotExport.Engine.State
         public bool FlushToDiskEachBatch { get; set; }
 
         /// <summary>How many contacts the record knows.</summary>
-        public int Count { get { lock (_gate) return Entries.Count; } }
+        public int Count { get { lock (_gate) return CountUnlocked; } }
+
+        internal int CountUnlocked => (Base?.Count ?? 0) + _added;
+
+        /// <summary>The API keys contacts case-insensitively: so does the record (the address is kept case-folded).</summary>
+        internal static string Fold(string email) => email.ToLowerInvariant();
 
         /// <summary>The hash the run compares: SHA-256 of the payload's bytes (e.g. the contact's JSON), first 8 bytes, never 0.</summary>
         public static ulong HashPayload(byte[] payload) => HashPayload(payload, 0, payload?.Length ?? 0);
@@ -127,7 +135,7 @@ namespace AutopilotExport.Engine.State
             if (email == null || payloadHash == UnknownHash) return false;
             lock (_gate)
             {
-                if (!Entries.TryGetValue(email, out var e) || e.Hash != payloadHash) return false;
+                if (!TryFind(Fold(email), out var e) || e.Hash != payloadHash) return false;
                 if (listId == null) return true;
                 return _listIndex.TryGetValue(listId, out var i) && e.Has(i);
             }
@@ -138,7 +146,7 @@ namespace AutopilotExport.Engine.State
         {
             lock (_gate)
             {
-                if (email != null && Entries.TryGetValue(email, out var e)) { payloadHash = e.Hash; return true; }
+                if (email != null && TryFind(Fold(email), out var e)) { payloadHash = e.Hash; return true; }
                 payloadHash = UnknownHash;
                 return false;
             }
@@ -146,7 +154,7 @@ namespace AutopilotExport.Engine.State
 
         public bool IsOnList(string email, string listId)
         {
-            lock (_gate) return email != null && Entries.TryGetValue(email, out var e) && _listIndex.TryGetValue(listId, out var i) && e.Has(i);
+            lock (_gate) return email != null && listId != null && _listIndex.TryGetValue(listId, out var i) && TryFind(Fold(email), out var e) && e.Has(i);
         }
 
         /// <summary>The emails this export put on the list (as last confirmed), for Mirror: those absent from the segment now are removed.</summary>
@@ -156,7 +164,16 @@ namespace AutopilotExport.Engine.State
             lock (_gate)
             {
                 if (listId == null || !_listIndex.TryGetValue(listId, out var i)) return members;
-                foreach (var kv in Entries) if (kv.Value.Has(i)) members.Add(kv.Key);
+                foreach (var kv in Overlay) if (kv.Value.Has(i)) members.Add(kv.Key);
+                if (Base != null)
+                {
+                    foreach (var offset in Base.Offsets())
+                    {
+                        if (!Base.Read(offset, out _).Has(i)) continue;
+                        var key = Base.KeyAt(offset);
+                        if (!Overlay.ContainsKey(key)) members.Add(key);
+                    }
+                }
             }
             return members;
         }
@@ -215,37 +232,48 @@ namespace AutopilotExport.Engine.State
 
         internal void ApplyConfirmed(string email, ulong hash, string? listId)
         {
-            Entries.TryGetValue(email, out var e);
+            var key = Fold(email);
+            if (!TryFind(key, out var e)) _added++;
             e.Hash = hash;
             if (listId != null) e.Add(IndexOf(listId));
-            // The newest spelling of the address is kept (the API keys it case-insensitively).
-            Entries.Remove(email);
-            Entries[email] = e;
+            Overlay[key] = e;
         }
 
         internal void ApplyRemoved(string listId, string email)
         {
-            if (!Entries.TryGetValue(email, out var e) || !_listIndex.TryGetValue(listId, out var i)) return;
+            var key = Fold(email);
+            if (!_listIndex.TryGetValue(listId, out var i) || !TryFind(key, out var e) || !e.Has(i)) return;
             e.Remove(i);
-            Entries[email] = e;
+            Overlay[key] = e;
         }
 
         internal void ClearHashes()
         {
-            var keys = new List<string>(Entries.Keys);
-            foreach (var k in keys)
+            foreach (var k in new List<string>(Overlay.Keys))
             {
-                var e = Entries[k];
+                var e = Overlay[k];
                 e.Hash = UnknownHash;
-                Entries[k] = e;
+                Overlay[k] = e;
             }
+            Base?.ClearHashes();
         }
 
         internal void Clear()
         {
-            Entries.Clear();
+            Overlay.Clear();
+            Base = null;
+            _added = 0;
             ListIds.Clear();
             _listIndex.Clear();
+        }
+
+        private bool TryFind(string key, out Entry entry)
+        {
+            if (Overlay.TryGetValue(key, out entry)) return true;
+            int offset = Base?.Find(key) ?? -1;
+            if (offset < 0) { entry = default; return false; }
+            entry = Base!.Read(offset, out _);
+            return true;
         }
 
         private int IndexOf(string listId)

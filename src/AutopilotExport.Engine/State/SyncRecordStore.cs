@@ -144,7 +144,7 @@ namespace AutopilotExport.Engine.State
         {
             fingerprint = null;
             var path = SnapshotFile(export);
-            Dictionary<string, SyncRecord.Entry>? entries = null;
+            SyncIndex? entries = null;
             var lists = new List<string>();
             if (StrictModes.RequireTrustedFile(path, "sync record", secret: false))
             {
@@ -169,57 +169,49 @@ namespace AutopilotExport.Engine.State
                     }
                 }
             }
-            return new SyncRecord(this, export, fingerprint ?? new SyncFingerprint("", ""),
-                entries ?? new Dictionary<string, SyncRecord.Entry>(StringComparer.OrdinalIgnoreCase), lists);
+            return new SyncRecord(this, export, fingerprint ?? new SyncFingerprint("", ""), entries, lists);
         }
 
-        private static SyncFingerprint Decode(byte[] raw, out Dictionary<string, SyncRecord.Entry> entries, List<string> lists)
+        private static SyncFingerprint Decode(byte[] raw, out SyncIndex? entries, List<string> lists)
         {
             if (raw.Length < SnapshotMagic.Length || !StartsWith(raw, SnapshotMagic)) throw new InvalidDataException("it is not an AutopilotExport sync record");
             byte[] body;
+            int length;
             using (var input = new MemoryStream(raw, SnapshotMagic.Length, raw.Length - SnapshotMagic.Length, writable: false))
             using (var gzip = new GZipStream(input, CompressionMode.Decompress))
             using (var output = new MemoryStream(raw.Length * 3))
             {
                 gzip.CopyTo(output, 256 * 1024);
                 body = output.GetBuffer();
-                var r = new SyncCodec.Reader(body, 0, (int)output.Length);
-                var version = r.ReadVarint();
-                if (version != 1) throw new InvalidDataException($"it has version {version}, written by a newer AutopilotExport; update the module");
-                var fp = new SyncFingerprint(r.ReadString(), r.ReadString());
-                int listCount = r.ReadCount(1 << 20);
-                for (int i = 0; i < listCount; i++) lists.Add(r.ReadString());
-                int count = r.ReadCount(int.MaxValue);
-                entries = new Dictionary<string, SyncRecord.Entry>(Math.Min(count, 16 * 1024 * 1024), StringComparer.OrdinalIgnoreCase);
-                for (int i = 0; i < count; i++)
-                {
-                    var email = r.ReadString();
-                    var e = new SyncRecord.Entry { Hash = r.ReadUInt64(), Bits = r.ReadVarint() };
-                    int extra = r.ReadCount(listCount);
-                    if (extra > 0)
-                    {
-                        e.Extra = new int[extra];
-                        for (int k = 0; k < extra; k++) e.Extra[k] = r.ReadCount(listCount - 1);
-                    }
-                    if (listCount < 64 && (e.Bits >> listCount) != 0) throw new InvalidDataException($"contact '{email}' names a list that is not in the table");
-                    entries[email] = e;
-                }
-                if (r.ReadUInt32() != EndMarker || !r.AtEnd) throw new InvalidDataException("its end is missing or it has data after the end");
-                return fp;
+                length = (int)output.Length;
             }
+            var r = new SyncCodec.Reader(body, 0, length);
+            var version = r.ReadVarint();
+            if (version != 1) throw new InvalidDataException($"it has version {version}, written by a newer AutopilotExport; update the module");
+            var fp = new SyncFingerprint(r.ReadString(), r.ReadString());
+            int listCount = r.ReadCount(1 << 20);
+            for (int i = 0; i < listCount; i++) lists.Add(r.ReadString());
+            int count = r.ReadCount(length);
+            if (length - r.Position < 4) throw new InvalidDataException("the data ends early");
+            var end = new SyncCodec.Reader(body, length - 4, 4);
+            if (end.ReadUInt32() != EndMarker) throw new InvalidDataException("its end is missing");
+            entries = count == 0 ? null : new SyncIndex(body, r.Position, length - 4, count, listCount);
+            return fp;
         }
 
         internal void WriteSnapshot(SyncRecord record)
         {
-            var body = new MemoryStream(Math.Max(1024, record.Entries.Count * 40));
+            var overlay = record.Overlay;
+            var baseIndex = record.Base;
+            var body = new MemoryStream(Math.Max(1024, (baseIndex?.EntriesEnd ?? 0) + overlay.Count * 48 + 1024));
             byte[] scratch = new byte[256];
             SyncCodec.WriteVarint(body, 1);
             SyncCodec.WriteString(body, record.Fingerprint.Connection, ref scratch);
             SyncCodec.WriteString(body, record.Fingerprint.FieldMap, ref scratch);
             SyncCodec.WriteVarint(body, (ulong)record.ListIds.Count);
             foreach (var id in record.ListIds) SyncCodec.WriteString(body, id, ref scratch);
-            SyncCodec.WriteVarint(body, (ulong)record.Entries.Count);
-            foreach (var kv in record.Entries)
+            SyncCodec.WriteVarint(body, (ulong)record.CountUnlocked);
+            foreach (var kv in overlay)
             {
                 SyncCodec.WriteString(body, kv.Key, ref scratch);
                 SyncCodec.WriteUInt64(body, kv.Value.Hash);
@@ -227,6 +219,26 @@ namespace AutopilotExport.Engine.State
                 var extra = kv.Value.Extra;
                 SyncCodec.WriteVarint(body, (ulong)(extra?.Length ?? 0));
                 if (extra != null) foreach (var i in extra) SyncCodec.WriteVarint(body, (ulong)i);
+            }
+            if (baseIndex != null)
+            {
+                // Unchanged contacts are copied byte for byte; the ones the overlay shadows are left out.
+                var shadowed = new HashSet<int>();
+                foreach (var key in overlay.Keys)
+                {
+                    int offset = baseIndex.Find(key);
+                    if (offset >= 0) shadowed.Add(offset);
+                }
+                int pos = baseIndex.EntriesStart, runStart = pos;
+                for (int i = 0; i < baseIndex.Count; i++)
+                {
+                    int start = pos;
+                    baseIndex.Read(start, out pos);
+                    if (!shadowed.Contains(start)) continue;
+                    body.Write(baseIndex.Body, runStart, start - runStart);
+                    runStart = pos;
+                }
+                body.Write(baseIndex.Body, runStart, pos - runStart);
             }
             for (int i = 0; i < 4; i++) body.WriteByte((byte)(EndMarker >> (8 * i)));
 

@@ -69,6 +69,32 @@ public sealed class SyncRecordStoreTests : IDisposable
     }
 
     [Fact]
+    public void Contacts_changed_after_a_load_shadow_the_snapshot_and_compaction_keeps_each_contact_once()
+    {
+        var store = new SyncRecordStore(_folder.Home);
+        using (var record = store.Open("Nightly", Fp)) { record.RecordConfirmed(Batch(0, 100, "list-1")); record.Compact(); }
+        using (var record = store.Open("Nightly", Fp))
+        {
+            record.RecordConfirmed(Batch(50, 100, "list-1", version: "v2")); // 50 changed, 50 new
+            record.RecordRemoved("list-1", new[] { "user0@example.com", "user60@example.com" });
+            Assert.Equal(150, record.Count);
+            record.Compact();
+            Assert.Equal(150, record.Count);
+        }
+        using (var record = store.Open("Nightly", Fp))
+        {
+            Assert.Equal(150, record.Count);
+            Assert.Equal(148, record.MembersOf("list-1").Count);
+            Assert.True(record.IsUnchanged("user10@example.com", H("{\"Email\":\"user10@example.com\",\"v\":\"v1\"}"), "list-1"));
+            Assert.True(record.IsUnchanged("user70@example.com", H("{\"Email\":\"user70@example.com\",\"v\":\"v2\"}"), "list-1"));
+            Assert.False(record.IsUnchanged("user70@example.com", H("{\"Email\":\"user70@example.com\",\"v\":\"v1\"}"), "list-1"));
+            Assert.False(record.IsOnList("user60@example.com", "list-1"));
+            Assert.False(record.IsOnList("USER0@example.com", "list-1"));
+            Assert.Equal(148, record.MembersOf("list-1").Distinct(StringComparer.OrdinalIgnoreCase).Count());
+        }
+    }
+
+    [Fact]
     public void A_journal_cut_off_mid_frame_by_a_kill_keeps_every_earlier_batch_and_takes_appends_after_it()
     {
         var store = new SyncRecordStore(_folder.Home);
