@@ -1,6 +1,6 @@
 <#
     Get-AutopilotExportRun's views as a user sees them in a real shell: the table fits 80 columns, the list view
-    shows the times, the counts, the error and the report. The history is written through the engine's run history
+    shows the times, the counts, the error and the report; a run whose process is killed reads Interrupted. The history is written through the engine's run history
     store (the store Start-AutopilotExport writes to), taken from the module's loaded engine assembly.
     Needs a built module and Pester 5. Run: ./build.ps1 -Task Pester
 #>
@@ -48,8 +48,45 @@ Describe 'Get-AutopilotExportRun views' {
         $lines[3] | Should -Match '^\d{4}-\d\d-\d\d \d\d:\d\d\s+nightly\s+Succeeded\s+123456\s+9876543\s+0$'
     }
 
+    It 'records a run whose process was killed as Interrupted, and leaves a live one Running' {
+        # A separate PowerShell process begins a run of 'killed' and waits; this process reads the history, then kills it.
+        $ready = Join-Path $TestDrive 'run-begun.txt'
+        $child = Join-Path $TestDrive 'begin-run.ps1'
+        Set-Content -Path $child -Encoding UTF8 -Value @"
+Import-Module -Name '$((Join-Path $RepoRoot 'AutopilotExport.psd1').Replace("'", "''"))' -ErrorAction Stop
+`$null = Get-AutopilotExportRun
+`$engine = @([AppDomain]::CurrentDomain.GetAssemblies().Where({ `$_.GetName().Name -eq 'AutopilotExport.Engine' }))[0]
+function T([string] `$Name) { `$engine.GetType('AutopilotExport.Engine.State.' + `$Name, `$true) }
+`$history = (T RunHistoryStore)::new((T StateHome)::new(`$env:AUTOPILOTEXPORT_HOME, `$env:AUTOPILOTEXPORT_KEY_HOME), 50)
+`$start = (T RunStart)::new(); `$start.Export = 'killed'; `$start.Connection = 'prod'
+`$run = `$history.Begin(`$start, [DateTimeOffset]::Now)
+Set-Content -Path '$ready' -Value `$run.Record.Id
+Start-Sleep -Seconds 120
+"@
+        $shell = Get-PowerShellCommand
+        $process = Start-Process -FilePath $shell.FilePath -ArgumentList (@($shell.Arguments) + @('-NoProfile', '-NonInteractive', '-File', "`"$child`"")) -PassThru
+        try {
+            for ($i = 0; $i -lt 600 -and -not (Test-Path -LiteralPath $ready) -and -not $process.HasExited; $i++) { Start-Sleep -Milliseconds 100 }
+            Test-Path -LiteralPath $ready | Should -BeTrue -Because 'the child process began its run'
+            $id = (Get-Content -LiteralPath $ready -Raw).Trim()
+
+            (Get-AutopilotExportRun -Name killed).Status | Should -Be 'Running'
+            Stop-Process -Id $process.Id -Force   # SIGKILL / TerminateProcess: no chance to complete the record
+            $null = $process.WaitForExit(30000)
+
+            $run = Get-AutopilotExportRun -Name killed
+            $run.Id | Should -Be $id
+            $run.Status | Should -Be 'Interrupted'
+            $run.Message | Should -BeLike "*id $($process.Id)*ended before the run completed*"
+            $run.EndTime | Should -BeNullOrEmpty
+        }
+        finally {
+            Stop-ProcessTree -Process $process
+        }
+    }
+
     It 'shows everything a failed run needs in the list view' {
-        $text = Get-AutopilotExportRun -Last 1 | Format-List | Out-String -Width 200
+        $text = Get-AutopilotExportRun -Name $longName | Format-List | Out-String -Width 200
         foreach ($label in 'Export', 'Id', 'Status', 'StartTime', 'EndTime', 'Duration', 'Segments', 'Exported', 'Unchanged', 'Removed', 'Failed', 'Retries', 'Throttled', 'ErrorId', 'Message', 'ReportPath') {
             $text | Should -Match "(?m)^$label\s+:"
         }
