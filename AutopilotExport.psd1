@@ -14,7 +14,8 @@
     CmdletsToExport        = @(
         'New-AutopilotConnection', 'Get-AutopilotConnection', 'Test-AutopilotConnection', 'Remove-AutopilotConnection',
         'New-AutopilotExport', 'Get-AutopilotExport', 'Remove-AutopilotExport',
-        'Set-AutopilotFieldMap', 'Start-AutopilotExport'
+        'Set-AutopilotFieldMap', 'Start-AutopilotExport',
+        'Set-AutopilotExport', 'Set-AutopilotConnection', 'Get-AutopilotExportRun'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

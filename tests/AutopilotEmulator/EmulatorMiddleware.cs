@@ -70,7 +70,7 @@ internal sealed class EmulatorMiddleware
                 return;
             }
 
-            var decision = st.Faults.Draw(path);
+            var decision = st.Faults.Draw(ctx.Request.Method, path);
             if (decision.DelayMs > 0)
             {
                 st.Stats.Latency();

@@ -81,11 +81,14 @@ public sealed class FaultProfile
     public int LatencySpikeMs { get; set; }
     /// <summary>Path prefixes (e.g. "/v1/contacts") the faults apply to; null or empty = every /v1 route.</summary>
     public string[]? Paths { get; set; }
+    /// <summary>HTTP methods (e.g. "DELETE" for list-membership removals) the faults apply to; null or empty = every method.</summary>
+    public string[]? Methods { get; set; }
 
     public FaultProfile Clone()
     {
         var c = (FaultProfile)MemberwiseClone();
         c.Paths = Paths?.ToArray();
+        c.Methods = Methods?.ToArray();
         return c;
     }
 
@@ -104,6 +107,8 @@ public sealed class FaultProfile
         if (RetryAfterSeconds < 1) throw new ArgumentException("FaultProfile.retryAfterSeconds must be >= 1.");
         if (Paths != null && Paths.Any(p => string.IsNullOrWhiteSpace(p) || p[0] != '/'))
             throw new ArgumentException("FaultProfile.paths entries must be path prefixes starting with '/', e.g. \"/v1/contacts\".");
+        if (Methods != null && Methods.Any(m => m is not ("GET" or "POST" or "DELETE" or "get" or "post" or "delete")))
+            throw new ArgumentException("FaultProfile.methods entries must be GET, POST or DELETE.");
     }
 
     /// <summary>Parses the camelCase JSON form; unknown properties are an error.</summary>
@@ -124,8 +129,9 @@ public sealed class FaultProfile
 
     public override string ToString() => ToJson();
 
-    internal bool Applies(string path)
+    internal bool Applies(string method, string path)
     {
+        if (Methods != null && Methods.Length > 0 && !Methods.Any(m => string.Equals(m, method, StringComparison.OrdinalIgnoreCase))) return false;
         if (Paths == null || Paths.Length == 0) return path.StartsWith("/v1/", StringComparison.OrdinalIgnoreCase) || path.Equals("/v1", StringComparison.OrdinalIgnoreCase);
         foreach (var p in Paths)
             if (path.StartsWith(p, StringComparison.OrdinalIgnoreCase)) return true;

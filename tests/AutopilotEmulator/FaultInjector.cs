@@ -41,7 +41,7 @@ internal sealed class FaultInjector
 
     public void Reseed() { lock (_gate) _rng = NewRandom(); }
 
-    public FaultDecision Draw(string path)
+    public FaultDecision Draw(string method, string path)
     {
         if (_profile == null) return default;
         double u1, u2;
@@ -49,7 +49,7 @@ internal sealed class FaultInjector
         lock (_gate)
         {
             p = _profile;
-            if (p == null || !p.Applies(path)) return default;
+            if (p == null || !p.Applies(method, path)) return default;
             u1 = _rng.NextDouble();
             u2 = _rng.NextDouble();
         }

@@ -38,7 +38,7 @@ public static class Program
                 case "--concurrency": concurrencyOverride = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--profiles": profilesOverride = long.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "-h": case "--help":
-                    Console.WriteLine("usage: dotnet run --project tests/Benchmarks -c Release -- [--quick] [--scenario ceiling|engine|faults|whatif|pipeline] [--profiles N] [--concurrency N] [--emulator-in-process]");
+                    Console.WriteLine("usage: dotnet run --project tests/Benchmarks -c Release -- [--quick] [--scenario ceiling|engine|faults|whatif|pipeline|syncrecord] [--profiles N] [--concurrency N] [--emulator-in-process]");
                     return 0;
                 default:
                     Console.Error.WriteLine($"unknown argument '{args[i]}'");
@@ -85,12 +85,18 @@ public static class Program
             }));
             return 0;
         }
+        if (only == "syncrecord")
+        {
+            // Not part of the default set: the sync record's load, save and size (docs/INCREMENTAL.md).
+            Console.WriteLine(SyncRecordBenchmark.Run(FindRepoRoot(), profilesOverride ?? (quick ? 100_000 : 1_000_000)));
+            return 0;
+        }
         if (only != null)
         {
             scenarios = scenarios.Where(s => s.Name == only).ToList();
             if (scenarios.Count == 0)
             {
-                Console.Error.WriteLine($"unknown scenario '{only}' (ceiling, engine, faults; diagnostics: whatif, pipeline)");
+                Console.Error.WriteLine($"unknown scenario '{only}' (ceiling, engine, faults; diagnostics: whatif, pipeline, syncrecord)");
                 return 2;
             }
         }

@@ -1,5 +1,5 @@
 <#
-    The module as a user meets it: it imports from the repository's manifest, exports the nine cmdlets, every
+    The module as a user meets it: it imports from the repository's manifest, exports the twelve cmdlets, every
     cmdlet has help with a synopsis, a description and examples, and the format views are in effect.
     Needs a built module (dotnet build AutopilotPS.sln -c Release, or ./build.ps1) and Pester 5. No emulator needed.
     Run: Invoke-Pester -Path tests/Pester -Output Detailed   (or ./build.ps1 -Task Pester)
@@ -10,7 +10,8 @@ Describe 'AutopilotExport module' {
     $CmdletNames = @(
         'New-AutopilotConnection', 'Get-AutopilotConnection', 'Test-AutopilotConnection', 'Remove-AutopilotConnection',
         'New-AutopilotExport', 'Get-AutopilotExport', 'Remove-AutopilotExport',
-        'Set-AutopilotFieldMap', 'Start-AutopilotExport'
+        'Set-AutopilotFieldMap', 'Start-AutopilotExport',
+        'Set-AutopilotExport', 'Set-AutopilotConnection', 'Get-AutopilotExportRun'
     )
 
     BeforeAll {
@@ -31,12 +32,12 @@ Describe 'AutopilotExport module' {
             Get-Module -Name AutopilotExport | Should -Not -BeNullOrEmpty
         }
 
-        It 'exports exactly the nine cmdlets' {
+        It 'exports exactly the twelve cmdlets' {
             $exported = @((Get-Module -Name AutopilotExport).ExportedCmdlets.Keys | Sort-Object)
             $exported | Should -Be @(
-                'Get-AutopilotConnection', 'Get-AutopilotExport', 'New-AutopilotConnection', 'New-AutopilotExport',
-                'Remove-AutopilotConnection', 'Remove-AutopilotExport', 'Set-AutopilotFieldMap', 'Start-AutopilotExport',
-                'Test-AutopilotConnection'
+                'Get-AutopilotConnection', 'Get-AutopilotExport', 'Get-AutopilotExportRun', 'New-AutopilotConnection', 'New-AutopilotExport',
+                'Remove-AutopilotConnection', 'Remove-AutopilotExport', 'Set-AutopilotConnection', 'Set-AutopilotExport', 'Set-AutopilotFieldMap',
+                'Start-AutopilotExport', 'Test-AutopilotConnection'
             )
         }
 

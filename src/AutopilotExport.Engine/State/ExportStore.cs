@@ -27,8 +27,9 @@ namespace AutopilotExport.Engine.State
             GetAll().Where(e => StateNames.Comparer.Equals(e.Connection, connection?.Trim())).ToList();
 
         /// <summary>Saves a definition; throws StateException ExportExists when the name exists and not <paramref name="overwrite"/>.
-        /// On overwrite CreatedAt and the last run are kept.</summary>
-        public ExportRecord Save(ExportRecord record, bool overwrite)
+        /// On overwrite CreatedAt, the last run and the settings only Set-AutopilotExport changes are kept, and with
+        /// <paramref name="keepFieldMap"/> a record without a field map keeps the existing one (New-AutopilotExport -Force without -FieldMap).</summary>
+        public ExportRecord Save(ExportRecord record, bool overwrite, bool keepFieldMap = false)
         {
             if (record == null) throw new ArgumentNullException(nameof(record));
             var toSave = record.Clone();
@@ -45,6 +46,8 @@ namespace AutopilotExport.Engine.State
                     if (!overwrite)
                         throw new StateException(StateErrorIds.ExportExists, $"An export named '{existing.Name}' exists already. Use -Force to replace it.");
                     toSave.CreatedAt = existing.CreatedAt;
+                    toSave.KeepSettingsOf(existing);
+                    if (keepFieldMap && toSave.FieldMap == null) toSave.FieldMap = existing.Clone().FieldMap;
                     toSave.LastRunAt ??= existing.LastRunAt;
                     toSave.LastRunStatus ??= existing.LastRunStatus;
                     doc.Exports.Remove(existing);
@@ -62,6 +65,28 @@ namespace AutopilotExport.Engine.State
                 e.FieldMap = map == null ? null : FieldMapRecord.FromFieldMap(map);
                 e.ModifiedAt = now;
             });
+
+        /// <summary>
+        /// Changes a saved export in place (Set-AutopilotExport): everything the change does not touch, the field map
+        /// above all, is kept. Returns the updated record, or null when the export does not exist. A change that leaves
+        /// settings the module could not have saved (no segment at all, a value out of range) throws ArgumentException.
+        /// </summary>
+        public ExportRecord? Update(string name, Action<ExportRecord> change, DateTimeOffset now)
+        {
+            if (change == null) throw new ArgumentNullException(nameof(change));
+            return Change(name, e =>
+            {
+                change(e);
+                e.Segments = (e.Segments ?? new List<string>()).Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => s.Trim())
+                    .Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+                if (e.SyncMode != null) e.SyncMode = ExportSettings.NormalizeSyncMode(e.SyncMode) ?? e.SyncMode;
+                if (e.Segments.Count == 0 && string.IsNullOrWhiteSpace(e.SegmentProperty))
+                    throw new ArgumentException($"Export '{e.Name}' would have no segment: name at least one segment, or keep its segment property.");
+                var problem = ExportSettings.Problem(e);
+                if (problem != null) throw new ArgumentException($"Export '{e.Name}': {problem}.");
+                e.ModifiedAt = now;
+            });
+        }
 
         /// <summary>Records the outcome of a run; returns null when the export does not exist (any more).</summary>
         public ExportRecord? RecordRun(string name, DateTimeOffset at, string status) =>
@@ -114,6 +139,8 @@ namespace AutopilotExport.Engine.State
                 e.Segments = (e.Segments ?? new List<string>()).Where(s => !string.IsNullOrWhiteSpace(s)).ToList();
                 e.FieldMap?.Normalize();
                 CheckFieldMap(e);
+                var problem = ExportSettings.Problem(e);
+                if (problem != null) throw JsonStateFile.Corrupt(Home.ExportsFile, $"export '{e.Name}' has {problem}", null);
             }
             return doc;
         }

@@ -18,6 +18,8 @@ namespace AutopilotExport.Engine.State
         public const string ApiKeyMissing = "ApiKeyMissing";
         public const string SecretUnreadable = "SecretUnreadable";
         public const string InvalidName = "InvalidName";
+        /// <summary>The sync record of an export is held by another run of the same export.</summary>
+        public const string SyncRecordBusy = "SyncRecordBusy";
     }
 
     /// <summary>

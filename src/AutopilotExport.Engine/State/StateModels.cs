@@ -91,6 +91,30 @@ namespace AutopilotExport.Engine.State
         public DateTimeOffset ModifiedAt { get; set; }
         public DateTimeOffset? LastRunAt { get; set; }
         public string? LastRunStatus { get; set; }
+        /// <summary>Null: the connection's pace.</summary>
+        public double? RequestsPerSecond { get; set; }
+        /// <summary>Null: the run's default.</summary>
+        public int? Concurrency { get; set; }
+        /// <summary>Upsert (null, the default) or Mirror.</summary>
+        public string? SyncMode { get; set; }
+        /// <summary>Mirror's guard rail; null: <see cref="ExportSettings.DefaultMaxRemovalPercent"/>.</summary>
+        public int? MaxRemovalPercent { get; set; }
+        /// <summary>Runs kept in the history; null: <see cref="RunHistoryStore.DefaultKeepRuns"/>.</summary>
+        public int? KeepRuns { get; set; }
+
+        public string EffectiveSyncMode => ExportSettings.NormalizeSyncMode(SyncMode) ?? ExportSettings.Upsert;
+        public int EffectiveMaxRemovalPercent => MaxRemovalPercent ?? ExportSettings.DefaultMaxRemovalPercent;
+        public int EffectiveKeepRuns => KeepRuns ?? RunHistoryStore.DefaultKeepRuns;
+
+        /// <summary>Copies the settings that only Set-AutopilotExport changes (New-AutopilotExport -Force keeps them).</summary>
+        public void KeepSettingsOf(ExportRecord existing)
+        {
+            RequestsPerSecond ??= existing.RequestsPerSecond;
+            Concurrency ??= existing.Concurrency;
+            SyncMode ??= existing.SyncMode;
+            MaxRemovalPercent ??= existing.MaxRemovalPercent;
+            KeepRuns ??= existing.KeepRuns;
+        }
 
         public ExportRecord Clone()
         {
@@ -110,6 +134,36 @@ namespace AutopilotExport.Engine.State
         }
 
         public override string ToString() => $"{Name} -> {Connection} [{string.Join(", ", Segments ?? new List<string>())}]";
+    }
+
+    /// <summary>The allowed values and defaults of a saved export's settings (one place for the cmdlets and the store's checks).</summary>
+    public static class ExportSettings
+    {
+        public const string Upsert = "Upsert";
+        public const string Mirror = "Mirror";
+        public const int DefaultMaxRemovalPercent = 20;
+        public const int MaxConcurrency = 16;
+        public const double MaxRequestsPerSecond = 1000;
+
+        /// <summary>Upsert or Mirror in their canonical spelling; null for anything else.</summary>
+        public static string? NormalizeSyncMode(string? mode)
+        {
+            if (string.Equals(mode?.Trim(), Upsert, StringComparison.OrdinalIgnoreCase)) return Upsert;
+            if (string.Equals(mode?.Trim(), Mirror, StringComparison.OrdinalIgnoreCase)) return Mirror;
+            return null;
+        }
+
+        /// <summary>Why a stored export's settings are not ones the module could have saved; null when they are.</summary>
+        public static string? Problem(ExportRecord e)
+        {
+            if (e.MaxProfiles < 1) return $"maxProfiles {e.MaxProfiles} is below 1";
+            if (e.RequestsPerSecond is double rps && !(rps >= 0 && rps <= MaxRequestsPerSecond)) return $"requestsPerSecond {rps.ToString(System.Globalization.CultureInfo.InvariantCulture)} is outside 0 to {MaxRequestsPerSecond}";
+            if (e.Concurrency is int c && (c < 1 || c > MaxConcurrency)) return $"concurrency {c} is outside 1 to {MaxConcurrency}";
+            if (e.SyncMode != null && NormalizeSyncMode(e.SyncMode) == null) return $"syncMode '{e.SyncMode}' is neither {Upsert} nor {Mirror}";
+            if (e.MaxRemovalPercent is int p && (p < 0 || p > 100)) return $"maxRemovalPercent {p} is outside 0 to 100";
+            if (e.KeepRuns is int k && (k < 1 || k > RunHistoryStore.MaxKeepRuns)) return $"keepRuns {k} is outside 1 to {RunHistoryStore.MaxKeepRuns}";
+            return null;
+        }
     }
 
     internal sealed class ConnectionsDocument
@@ -133,6 +187,7 @@ namespace AutopilotExport.Engine.State
         AllowTrailingCommas = true)]
     [JsonSerializable(typeof(ConnectionsDocument))]
     [JsonSerializable(typeof(ExportsDocument))]
+    [JsonSerializable(typeof(RunHistoryDocument))]
     internal sealed partial class StateJsonContext : JsonSerializerContext
     {
     }

@@ -30,8 +30,10 @@ namespace AutopilotExport.Engine.State
             if (status == null)
             {
                 var link = StatOrNull(path, followLink: false, what);
-                if (link != null) throw Unreadable(path, what, "it is a symbolic link to something that does not exist");
-                return false;
+                if (link == null) return false;
+                // Something appeared between the two looks (another thread or process creating the folder): look again.
+                status = StatOrNull(path, followLink: true, what);
+                if (status == null) throw Unreadable(path, what, "it is a symbolic link to something that does not exist");
             }
             var s = status.Value;
             if (!s.IsDirectory) throw Unreadable(path, what, "it is not a folder");

@@ -108,33 +108,10 @@ namespace AutopilotExport.Commands
 
             if (!SkipValidation.IsPresent)
             {
-                WriteVerbose($"Checking the key with GET /account at {endpoint.Host} (key from {(source == KeySource.Stored ? "-ApiKey" : "$env:" + ConnectionStore.ApiKeyEnvironmentVariable)}).");
-                try
-                {
-                    using var client = new AutopilotApiClient(endpoint, key);
-                    // The key check takes its turn in the account's pace, shared with any export in this session (the API counts per key).
-                    var account = Wait(ct => ApiPace.RunAsync(client, RequestsPerSecond, client.GetAccountAsync, ct), TimeSpan.FromSeconds(30));
-                    record.InstanceId = account.InstanceId;
-                    record.LastValidatedAt = DateTimeOffset.Now;
-                    WriteVerbose($"The key is good: instance {account.InstanceId}.");
-                }
-                catch (AutopilotApiException ex) when (ex.IsAuthFailure || ex.StatusCode == 200)
-                {
-                    Terminate("InvalidApiKey", ErrorCategory.AuthenticationError,
-                        $"Autopilot at {endpoint.Host} refused the API key ({SecretText.Scrub(ex.Message, key)}). Check the key in Autopilot under Settings > Autopilot API; nothing was saved.",
-                        name);
-                }
-                catch (AutopilotApiException ex)
-                {
-                    Terminate("ConnectionFailed", ErrorCategory.ConnectionError,
-                        $"Could not validate the connection at {endpoint.Host}: {SecretText.Scrub(ex.Message, key)}. Nothing was saved; use -SkipValidation to save it anyway.",
-                        name);
-                }
-                catch (TimeoutException ex)
-                {
-                    Terminate("ConnectionFailed", ErrorCategory.ConnectionError,
-                        $"Could not validate the connection at {endpoint.Host}: {ex.Message} Nothing was saved; use -SkipValidation to save it anyway.", name);
-                }
+                var account = CheckKey(endpoint, key, RequestsPerSecond, source == KeySource.Stored ? "-ApiKey" : "$env:" + ConnectionStore.ApiKeyEnvironmentVariable, name,
+                    "nothing was saved", "use -SkipValidation to save it anyway");
+                record.InstanceId = account.InstanceId;
+                record.LastValidatedAt = DateTimeOffset.Now;
             }
 
             var saved = WithState(() => Connections.Save(record, source == KeySource.Stored ? key : null, overwrite: Force.IsPresent), name);

@@ -7,7 +7,11 @@ using AutopilotExport.Engine.State;
 
 namespace AutopilotExport.Commands
 {
-    /// <summary>Saves an export definition (connection, segments, field map). Saving does not run it.</summary>
+    /// <summary>
+    /// Saves an export definition (connection, segments, field map). Saving does not run it. With -Force an existing
+    /// definition is replaced, but its field map (when no -FieldMap is given), its run history and the settings made
+    /// with Set-AutopilotExport are kept.
+    /// </summary>
     [Cmdlet(VerbsCommon.New, "AutopilotExport", SupportsShouldProcess = true)]
     [OutputType(typeof(AutopilotExportDefinition))]
     public sealed class NewAutopilotExportCommand : AutopilotCmdlet
@@ -67,7 +71,7 @@ namespace AutopilotExport.Commands
 
             if (!Force.IsPresent && WithState(() => Exports.Exists(name), name))
                 ThrowTerminatingError(StateError(new StateException(StateErrorIds.ExportExists,
-                    $"An export named '{name}' exists already. Use -Force to replace it, or Set-AutopilotFieldMap to change its field map."), name));
+                    $"An export named '{name}' exists already. Use Set-AutopilotExport or Set-AutopilotFieldMap to change it, or -Force to replace it (its field map is kept unless -FieldMap is given)."), name));
 
             if (!ShouldProcess($"Export '{name}' to lists {string.Join(", ", segments.Select(s => "'" + s + "'"))} via connection '{connection!.Name}'", "Save")) return;
 
@@ -83,7 +87,10 @@ namespace AutopilotExport.Commands
                 CreatedAt = now,
                 ModifiedAt = now,
             };
-            var saved = WithState(() => Exports.Save(record, overwrite: Force.IsPresent), name);
+            // -Force replaces what is given and keeps the field map when no -FieldMap is given (Set-AutopilotExport changes single settings).
+            var saved = WithState(() => Exports.Save(record, overwrite: Force.IsPresent, keepFieldMap: FieldMap == null), name);
+            if (FieldMap == null && saved.FieldMap != null)
+                WriteVerbose($"Export '{saved.Name}' existed: its field map is kept ({saved.FieldMap.ToFieldMap().Describe()}). Give -FieldMap to replace it, or use Set-AutopilotFieldMap.");
             WriteObject(OutputConverter.ToOutput(saved));
         }
     }

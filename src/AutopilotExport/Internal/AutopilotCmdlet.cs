@@ -109,7 +109,8 @@ namespace AutopilotExport.Commands
                 case StateErrorIds.StateFileCorrupt:
                 case StateErrorIds.StateFileUnreadable: return ErrorCategory.ReadError;
                 case StateErrorIds.UnsafeStatePermissions: return ErrorCategory.SecurityError;
-                case StateErrorIds.StateLocked: return ErrorCategory.ResourceBusy;
+                case StateErrorIds.StateLocked:
+                case StateErrorIds.SyncRecordBusy: return ErrorCategory.ResourceBusy;
                 case StateErrorIds.ConnectionExists:
                 case StateErrorIds.ExportExists: return ErrorCategory.ResourceExists;
                 case StateErrorIds.ConnectionNotFound:
@@ -133,6 +134,44 @@ namespace AutopilotExport.Commands
                 problem.ErrorId, ErrorCategory.InvalidData, connection.Name);
             return uri;
         }
+
+        /// <summary>
+        /// The key check of New- and Set-AutopilotConnection: GET /account at the endpoint (which the caller has passed
+        /// through the base-URI policy), paced like an export. A refused key ends the command with InvalidApiKey, any
+        /// other failure with ConnectionFailed; the messages never hold the key.
+        /// </summary>
+        protected AccountInfo CheckKey(Uri endpoint, string key, double requestsPerSecond, string keyOrigin, string target, string nothingDone, string otherwise)
+        {
+            WriteVerbose($"Checking the key with GET /account at {endpoint.Host} (key from {keyOrigin}).");
+            try
+            {
+                using var client = new AutopilotApiClient(endpoint, key);
+                // The key check takes its turn in the account's pace, shared with any export in this session (the API counts per key).
+                var account = Wait(ct => Engine.Export.ApiPace.RunAsync(client, requestsPerSecond, client.GetAccountAsync, ct), TimeSpan.FromSeconds(30));
+                WriteVerbose($"The key is good: instance {account.InstanceId}.");
+                return account;
+            }
+            catch (AutopilotApiException ex) when (ex.IsAuthFailure || ex.StatusCode == 200)
+            {
+                Terminate("InvalidApiKey", ErrorCategory.AuthenticationError,
+                    $"Autopilot at {endpoint.Host} refused the API key ({SecretText.Scrub(ex.Message, key)}). Check the key in Autopilot under Settings > Autopilot API; {nothingDone}.",
+                    target);
+            }
+            catch (AutopilotApiException ex)
+            {
+                Terminate("ConnectionFailed", ErrorCategory.ConnectionError,
+                    $"Could not validate the connection at {endpoint.Host}: {SecretText.Scrub(ex.Message, key)}. {Capitalized(nothingDone)}; {otherwise}.",
+                    target);
+            }
+            catch (TimeoutException ex)
+            {
+                Terminate("ConnectionFailed", ErrorCategory.ConnectionError,
+                    $"Could not validate the connection at {endpoint.Host}: {ex.Message} {Capitalized(nothingDone)}; {otherwise}.", target);
+            }
+            throw new InvalidOperationException("unreachable");
+        }
+
+        private static string Capitalized(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text.Substring(1);
 
         protected ErrorRecord NotFound(string errorId, string what, string name) =>
             new ErrorRecord(new ItemNotFoundException($"No saved {what} named '{name}' was found. {(what == "connection" ? "Get-AutopilotConnection" : "Get-AutopilotExport")} lists the saved ones."),

@@ -39,6 +39,11 @@ namespace AutopilotExport.Commands
             ModifiedAt = r.ModifiedAt,
             LastRunAt = r.LastRunAt,
             LastRunStatus = r.LastRunStatus,
+            RequestsPerSecond = r.RequestsPerSecond,
+            Concurrency = r.Concurrency,
+            SyncMode = r.EffectiveSyncMode,
+            MaxRemovalPercent = r.EffectiveMaxRemovalPercent,
+            KeepRuns = r.EffectiveKeepRuns,
         };
 
         public static AutopilotFieldMap ToOutput(FieldMap map)
@@ -86,6 +91,35 @@ namespace AutopilotExport.Commands
                 Exported = x.Exported,
             }).ToArray(),
             ErrorMessage = s.FatalMessage,
+        };
+
+        public static AutopilotExportRun ToOutput(RunRecord r) => new AutopilotExportRun
+        {
+            Id = r.Id,
+            Export = r.Export,
+            Connection = r.Connection,
+            Status = r.Status.ToString(),
+            StartTime = r.StartedAt,
+            EndTime = r.EndedAt,
+            Duration = r.EndedAt - r.StartedAt,
+            Received = r.Counts.Received,
+            Exported = r.Counts.Exported,
+            Unchanged = r.Counts.Unchanged,
+            Removed = r.Counts.Removed,
+            Invalid = r.Counts.Invalid,
+            Duplicate = r.Counts.Duplicate,
+            Failed = r.Counts.Failed,
+            Batches = r.Counts.Batches,
+            Retries = r.Counts.Retries,
+            Throttled = r.Counts.Throttled,
+            Segments = r.Segments.ToArray(),
+            SyncMode = r.SyncMode,
+            Full = r.Full,
+            ReportPath = r.ReportPath,
+            ErrorId = r.ErrorId,
+            Message = r.Message,
+            ProcessId = r.ProcessId,
+            MachineName = r.MachineName,
         };
     }
 }

@@ -16,6 +16,15 @@ namespace AutopilotExport
         public DateTimeOffset ModifiedAt { get; set; }
         public DateTimeOffset? LastRunAt { get; set; }
         public string? LastRunStatus { get; set; }
+        /// <summary>Null: the connection's pace (Set-AutopilotExport -RequestsPerSecond).</summary>
+        public double? RequestsPerSecond { get; set; }
+        /// <summary>Null: Start-AutopilotExport's default.</summary>
+        public int? Concurrency { get; set; }
+        /// <summary>Upsert (default) or Mirror.</summary>
+        public string SyncMode { get; set; } = "Upsert";
+        public int MaxRemovalPercent { get; set; }
+        /// <summary>How many runs Get-AutopilotExportRun keeps for this export.</summary>
+        public int KeepRuns { get; set; }
 
         public override string ToString() => Name;
     }

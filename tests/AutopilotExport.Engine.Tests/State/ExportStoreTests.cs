@@ -143,4 +143,65 @@ public sealed class ExportStoreTests : IDisposable
         var names = _folder.AllFiles().Select(Path.GetFileName).OrderBy(n => n).ToArray();
         Assert.Equal(new[] { ".lock", "exports.json" }, names);
     }
+
+    [Fact]
+    public void Update_changes_only_what_it_is_given_and_keeps_the_field_map()
+    {
+        var store = new ExportStore(_folder.Home);
+        store.Save(Record("Nightly"), false);
+        var at = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var updated = store.Update("NIGHTLY", e => { e.SyncMode = "mirror"; e.MaxRemovalPercent = 5; e.Segments = new List<string> { " A ", "a", "B" }; }, at)!;
+        Assert.Equal("Mirror", updated.SyncMode);
+        Assert.Equal(new[] { "A", "B" }, updated.Segments);
+        Assert.Equal(at, updated.ModifiedAt);
+
+        var read = store.Find("Nightly")!;
+        Assert.Equal("Mirror", read.EffectiveSyncMode);
+        Assert.Equal(5, read.EffectiveMaxRemovalPercent);
+        Assert.Equal(RunHistoryStore.DefaultKeepRuns, read.EffectiveKeepRuns);
+        Assert.Equal("Orders", read.FieldMap!.ToFieldMap().Custom["Order Count"].Property);
+        Assert.Equal(5000, read.MaxProfiles);
+        Assert.Equal(Record("x").CreatedAt, read.CreatedAt);
+        Assert.Null(store.Update("Missing", e => e.MaxProfiles = 1, at));
+
+        // A change the module could not have saved is refused and nothing is stored.
+        Assert.Throws<ArgumentException>(() => store.Update("Nightly", e => e.Concurrency = 99, at));
+        Assert.Throws<ArgumentException>(() => store.Update("Nightly", e => { e.Segments.Clear(); e.SegmentProperty = null; }, at));
+        Assert.Null(store.Find("Nightly")!.Concurrency);
+        Assert.Equal(new[] { "A", "B" }, store.Find("Nightly")!.Segments);
+    }
+
+    [Fact]
+    public void Overwrite_keeps_the_field_map_when_asked_and_the_settings_only_Set_changes()
+    {
+        var store = new ExportStore(_folder.Home);
+        store.Save(Record("Nightly"), false);
+        store.Update("Nightly", e => { e.SyncMode = "Mirror"; e.KeepRuns = 3; }, DateTimeOffset.Now);
+        var again = Record("Nightly");
+        again.FieldMap = null;
+        again.Segments = new List<string> { "Other" };
+        var saved = store.Save(again, overwrite: true, keepFieldMap: true);
+        Assert.Equal("Tier", saved.FieldMap!.ToFieldMap().Custom["Loyalty Tier"].Property);
+        Assert.Equal(new[] { "Other" }, saved.Segments);
+        Assert.Equal("Mirror", saved.SyncMode);
+        Assert.Equal(3, saved.KeepRuns);
+        Assert.Null(store.Save(again, overwrite: true).FieldMap); // without keepFieldMap, null means automatic matching
+    }
+
+    [Theory]
+    [InlineData("\"syncMode\": \"Delete\"", "syncMode 'Delete'")]
+    [InlineData("\"maxRemovalPercent\": 150", "maxRemovalPercent 150")]
+    [InlineData("\"concurrency\": 0", "concurrency 0")]
+    [InlineData("\"keepRuns\": 0", "keepRuns 0")]
+    public void A_setting_edited_out_of_range_is_a_corrupt_file_naming_the_export(string json, string reason)
+    {
+        var store = new ExportStore(_folder.Home);
+        store.Save(Record("Nightly"), false);
+        var text = File.ReadAllText(_folder.Home.ExportsFile).Replace("\"maxProfiles\": 5000", "\"maxProfiles\": 5000, " + json);
+        File.WriteAllText(_folder.Home.ExportsFile, text);
+        var ex = Assert.Throws<StateException>(() => store.GetAll());
+        Assert.Equal(StateErrorIds.StateFileCorrupt, ex.ErrorId);
+        Assert.Contains("'Nightly'", ex.Message);
+        Assert.Contains(reason, ex.Message);
+    }
 }
