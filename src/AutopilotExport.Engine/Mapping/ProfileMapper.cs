@@ -3,7 +3,6 @@ using System.Collections;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
-using AutopilotExport.Engine.Export;
 
 namespace AutopilotExport.Engine.Mapping
 {

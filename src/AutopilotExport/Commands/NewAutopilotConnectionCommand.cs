@@ -2,7 +2,7 @@ using System;
 using System.Management.Automation;
 using System.Security;
 using AutopilotExport.Engine.Api;
-using AutopilotExport.Engine.Export;
+using AutopilotExport.Engine.Send;
 using AutopilotExport.Engine.State;
 
 namespace AutopilotExport.Commands
@@ -112,8 +112,9 @@ namespace AutopilotExport.Commands
                 try
                 {
                     using var client = new AutopilotApiClient(endpoint, key);
-                    // The key check takes its turn in the account's pace, shared with any export in this session (the API counts per key).
-                    var account = Wait(ct => ApiPace.RunAsync(client, RequestsPerSecond, client.GetAccountAsync, ct), TimeSpan.FromSeconds(30));
+                    // The key check takes its turn in the account's pace, shared with any export in this session (the API counts
+                    // per key), and a 429 or a passing fault is retried as an export retries it.
+                    var account = Wait(ct => KeyCheck.GetAccountAsync(client, RequestsPerSecond, null, ct), KeyCheck.Budget);
                     record.InstanceId = account.InstanceId;
                     record.LastValidatedAt = DateTimeOffset.Now;
                     WriteVerbose($"The key is good: instance {account.InstanceId}.");

@@ -5,6 +5,8 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
+using System.Threading;
+using AutopilotExport.Engine;
 using AutopilotExport.Engine.Api;
 using AutopilotExport.Engine.Export;
 using AutopilotExport.Engine.Mapping;
@@ -36,7 +38,9 @@ namespace AutopilotExport.Commands
         [ValidateNotNullOrEmpty]
         public string Connection { get; set; } = "";
 
+        // In both sets: with -Name it replaces the saved segments for this run, as the other saved settings can be given again.
         [Parameter(ParameterSetName = AdHocSet)]
+        [Parameter(ParameterSetName = SavedSet)]
         [ValidateNotNullOrEmpty]
         public string[]? Segment { get; set; }
 
@@ -73,10 +77,15 @@ namespace AutopilotExport.Commands
         private ExportRecord? _savedExport;
         private string[] _segments = Array.Empty<string>();
         private string? _apiKey;
+        private KeySource _keySource;
         private bool _declined;
         private bool _finished;
         private volatile bool _stopping;
         private DateTime _lastProgress = DateTime.MinValue;
+        // Submit and Complete run under this gate, so a termination signal (handled on another thread) can end
+        // the run between two rows, or while the pipeline thread waits for input, without racing it.
+        private readonly object _runGate = new object();
+        private EventHandler? _onProcessExit;
 
         protected override void BeginProcessing()
         {
@@ -94,7 +103,7 @@ namespace AutopilotExport.Commands
                 if (_savedExport == null) ThrowTerminatingError(NotFound(StateErrorIds.ExportNotFound, "export", Name));
                 var saved = _savedExport!;
                 options.ExportName = saved.Name;
-                _segments = saved.Segments.ToArray();
+                _segments = Segment != null ? CleanSegments(Segment) : saved.Segments.ToArray();
                 segmentProperty ??= saved.SegmentProperty;
                 if (!MyInvocation.BoundParameters.ContainsKey(nameof(MaxProfiles))) maxProfiles = saved.MaxProfiles;
                 map = saved.FieldMap?.ToFieldMap();
@@ -109,8 +118,7 @@ namespace AutopilotExport.Commands
             {
                 connection = WithState(() => Connections.Find(Connection), Connection);
                 if (connection == null) ThrowTerminatingError(NotFound(StateErrorIds.ConnectionNotFound, "connection", Connection));
-                _segments = (Segment ?? Array.Empty<string>()).Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => s.Trim())
-                    .Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+                _segments = CleanSegments(Segment ?? Array.Empty<string>());
                 reportStem = "adhoc";
             }
             var conn = connection!;
@@ -137,6 +145,7 @@ namespace AutopilotExport.Commands
             var uriProblem = BaseUriPolicy.Check(new Uri(conn.BaseUri, UriKind.RelativeOrAbsolute));
             if (uriProblem != null)
                 Terminate(new InvalidOperationException($"Connection '{conn.Name}': {uriProblem.Value.Message}"), uriProblem.Value.ErrorId, ErrorCategory.InvalidData, conn.Name);
+            _keySource = conn.KeySource;
             try
             {
                 _apiKey = Connections.ResolveApiKey(conn);
@@ -197,6 +206,13 @@ namespace AutopilotExport.Commands
             {
                 _client = new AutopilotApiClient(endpoint, _apiKey!);
                 _runner = new ExportRunner(_client, options);
+                if (!options.DryRun)
+                {
+                    // SIGTERM (timeout, systemd, a scheduler's time limit) ends the process through ProcessExit:
+                    // end the run there as Ctrl+C ends it, so the report and LastRunStatus say Cancelled.
+                    _onProcessExit = (_, __) => EndOnProcessExit();
+                    AppDomain.CurrentDomain.ProcessExit += _onProcessExit;
+                }
             }
             catch (ArgumentException ex)
             {
@@ -219,7 +235,9 @@ namespace AutopilotExport.Commands
             var input = InputObject;
             if (!MyInvocation.ExpectingInput && IsCollection(input))
             {
-                // -InputObject $rows: each element is a row, as if piped.
+                // -InputObject $rows: each element is a row, as if piped; their number is known, so progress shows percent and time left.
+                var items = (input is PSObject ps ? ps.BaseObject : input) as ICollection;
+                if (items != null) _runner.ExpectRows(items.Count);
                 foreach (var item in LanguagePrimitives.GetEnumerable(input)) SubmitRow(item);
             }
             else
@@ -234,7 +252,11 @@ namespace AutopilotExport.Commands
             ExportSummary summary;
             try
             {
-                summary = _runner.Complete(Sink);
+                lock (_runGate)
+                {
+                    if (_finished) return; // ended by a termination signal
+                    summary = _runner.Complete(Sink);
+                }
             }
             catch (ExportAbortedException ex)
             {
@@ -273,8 +295,38 @@ namespace AutopilotExport.Commands
             base.StopProcessing();
         }
 
+        /// <summary>
+        /// The process is ending (SIGTERM) while the run is under way: cancel it, and once the pipeline thread is
+        /// between two rows, complete it here: the report gets its summary and a saved export its LastRunStatus.
+        /// Nothing can reach the pipeline any more, so the one line about it goes to standard error.
+        /// </summary>
+        private void EndOnProcessExit()
+        {
+            var runner = _runner;
+            if (runner == null || _finished) return;
+            _stopping = true;
+            try { runner.Cancel(); } catch (Exception) { }
+            if (!Monitor.TryEnter(_runGate, TimeSpan.FromSeconds(10))) return;
+            try
+            {
+                if (_finished) return;
+                _finished = true;
+                var summary = runner.Complete(null);
+                RecordLastRun(summary.StartedAt, summary.Status.ToString());
+                var c = summary.Counters;
+                Console.Error.WriteLine(Scrub(string.Format(CultureInfo.InvariantCulture,
+                    "Start-AutopilotExport: the process is ending; export '{0}' {1}: {2} of {3} exported, {4} failed{5}.",
+                    summary.ExportName, summary.Status, c.Exported, c.Received, c.Failed,
+                    summary.ReportPath != null ? ", report " + summary.ReportPath : "")));
+            }
+            catch (Exception) { /* the process is ending: never throw from here */ }
+            finally { Monitor.Exit(_runGate); }
+        }
+
         public void Dispose()
         {
+            if (_onProcessExit != null) AppDomain.CurrentDomain.ProcessExit -= _onProcessExit;
+            _onProcessExit = null;
             // Reached after a stop (Ctrl+C, or a failure elsewhere in the pipeline) without EndProcessing: keep
             // the Cancelled result available in $global:AutopilotLastExportResult.
             try
@@ -293,7 +345,11 @@ namespace AutopilotExport.Commands
             try
             {
                 // PSObjects are read here, on the pipeline thread, inside Submit: the engine keeps plain data only.
-                _runner!.Submit(RecordReaders.For(row), row, Sink);
+                lock (_runGate)
+                {
+                    if (_finished) return; // ended by a termination signal
+                    _runner!.Submit(RecordReaders.For(row), row, Sink);
+                }
             }
             catch (ExportAbortedException ex)
             {
@@ -339,11 +395,29 @@ namespace AutopilotExport.Commands
                     category = p.Outcome == RowOutcome.Failed ? ErrorCategory.WriteError : ErrorCategory.InvalidData;
                     break;
             }
-            var reason = Scrub(p.Reason);
+            var reason = Scrub(p.Reason) + Advice(p.ErrorId);
             var message = reason.StartsWith("Row ", StringComparison.Ordinal)
                 ? reason
                 : $"Row {p.RowNumber.ToString(CultureInfo.InvariantCulture)}{(string.IsNullOrEmpty(p.Email) ? "" : " (" + p.Email + ")")}: {reason}";
             return new ErrorRecord(new Exception(message), p.ErrorId, category, p.Tag);
+        }
+
+        /// <summary>What the user can do about an error id, in this module's words (the engine names no cmdlet or parameter).</summary>
+        private string Advice(string errorId)
+        {
+            switch (errorId)
+            {
+                case ErrorIds.ProfileLimitExceeded:
+                    return " (raise -MaxProfiles if your Autopilot contract allows more)";
+                case ErrorIds.Unauthorized:
+                    return _keySource == KeySource.Environment
+                        ? $" The key of connection '{_options?.ConnectionName}' comes from $env:{ConnectionStore.ApiKeyEnvironmentVariable}, which holds a wrong or revoked key; set it to a valid key."
+                        : $" The key of connection '{_options?.ConnectionName}' is wrong or was revoked; store a new one with New-AutopilotConnection -Name '{_options?.ConnectionName}' -Force.";
+                case ErrorIds.RejectedForEveryRow:
+                    return " Check the field map's custom field names and types against the fields in Autopilot (Get-AutopilotExport shows the map); the row report lists the rows not sent.";
+                default:
+                    return "";
+            }
         }
 
         private void WriteRunProgress(ProgressEvent e)
@@ -353,20 +427,23 @@ namespace AutopilotExport.Commands
             _lastProgress = now;
             var c = e.Counters;
             var skipped = c.Invalid + c.Duplicate + c.Failed;
-            var status = string.Format(CultureInfo.CurrentCulture, "{0:N0} received, {1:N0} exported{2}, {3:N0} profiles/s{4}",
+            // Percent and time left only when the number of rows is known: a pipeline's backlog says nothing about what is still to come.
+            var status = string.Format(CultureInfo.CurrentCulture, "{0:N0} received, {1:N0} exported{2}, {3:N0} profiles/s, {4} elapsed{5}",
                 c.Received, c.Exported,
                 skipped > 0 ? string.Format(CultureInfo.CurrentCulture, ", {0:N0} not exported", skipped) : "",
                 e.ProfilesPerSecond,
-                e.Eta.HasValue ? ", ETA " + FormatEta(e.Eta.Value) : "");
+                FormatDuration(e.Elapsed),
+                e.Eta.HasValue ? ", " + FormatDuration(e.Eta.Value) + " left" : "");
             var record = new ProgressRecord(ProgressId, ProgressActivity, status)
             {
+                PercentComplete = e.PercentComplete ?? -1,
                 SecondsRemaining = e.Eta.HasValue ? (int)Math.Min(int.MaxValue, Math.Max(0, e.Eta.Value.TotalSeconds)) : -1,
             };
             WriteProgress(record);
         }
 
-        private static string FormatEta(TimeSpan eta) =>
-            eta.TotalHours >= 1 ? eta.ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture) : eta.ToString(@"m\:ss", CultureInfo.InvariantCulture);
+        private static string FormatDuration(TimeSpan span) =>
+            span.TotalHours >= 1 ? span.ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture) : span.ToString(@"m\:ss", CultureInfo.InvariantCulture);
 
         private void ReportDryRun(ExportSummary summary)
         {
@@ -385,14 +462,18 @@ namespace AutopilotExport.Commands
             _finished = true;
             var result = OutputConverter.ToOutput(ex.Summary, _segments);
             result.Status = ExportStatus.Failed.ToString();
-            result.ErrorMessage = Scrub(result.ErrorMessage ?? ex.Message);
+            result.ErrorId = ex.ErrorId;
+            result.ErrorMessage = Scrub(result.ErrorMessage ?? ex.Message) + Advice(ex.ErrorId);
             WriteProgress(new ProgressRecord(ProgressId, ProgressActivity, "Stopped") { RecordType = ProgressRecordType.Completed });
             PublishResult(result);
             WriteObject(result);
             var category = ex.ErrorId == ErrorIds.Unauthorized ? ErrorCategory.AuthenticationError
                 : ex.ErrorId == ErrorIds.ServiceUnavailable || ex.ErrorId == ErrorIds.ListUnavailable ? ErrorCategory.ConnectionError
+                : ex.ErrorId == ErrorIds.RejectedForEveryRow ? ErrorCategory.InvalidData
                 : ErrorCategory.OperationStopped;
-            var error = new ErrorRecord(new InvalidOperationException(Scrub(ex.Message)), ex.ErrorId, category, _options?.ExportName);
+            // The result was written before the error; it is also the error's target, so a script that catches
+            // the error has the counts and the report path in $_.TargetObject (and in -OutVariable).
+            var error = new ErrorRecord(new InvalidOperationException(result.ErrorMessage), ex.ErrorId, category, result);
             ThrowTerminatingError(error);
         }
 
@@ -400,13 +481,17 @@ namespace AutopilotExport.Commands
         private void FinishCancelled()
         {
             if (_finished || _runner == null) return;
-            _finished = true;
             _stopping = true;
             ExportSummary summary;
             try
             {
                 _runner.Cancel();
-                summary = _runner.Complete(_ => { });
+                lock (_runGate)
+                {
+                    if (_finished) return;
+                    _finished = true;
+                    summary = _runner.Complete(_ => { });
+                }
             }
             catch (ExportAbortedException ex)
             {
@@ -433,17 +518,20 @@ namespace AutopilotExport.Commands
             {
                 WriteDebugSafe($"Could not set ${LastResultVariable}: {ex.Message}");
             }
-            if (_savedExport != null)
+            RecordLastRun(result.StartTime, result.Status);
+        }
+
+        /// <summary>Records the run on a saved export (LastRunAt, LastRunStatus).</summary>
+        private void RecordLastRun(DateTimeOffset startedAt, string status)
+        {
+            if (_savedExport == null) return;
+            try
             {
-                try
-                {
-                    var at = result.StartTime == default ? DateTimeOffset.Now : result.StartTime;
-                    Exports.RecordRun(_savedExport.Name, at, result.Status);
-                }
-                catch (Exception ex) when (ex is StateException || ex is IOException || ex is UnauthorizedAccessException)
-                {
-                    WriteDebugSafe($"Could not record the run on export '{_savedExport.Name}': {ex.Message}");
-                }
+                Exports.RecordRun(_savedExport.Name, startedAt == default ? DateTimeOffset.Now : startedAt, status);
+            }
+            catch (Exception ex) when (ex is StateException || ex is IOException || ex is UnauthorizedAccessException)
+            {
+                WriteDebugSafe($"Could not record the run on export '{_savedExport.Name}': {ex.Message}");
             }
         }
 
@@ -471,6 +559,9 @@ namespace AutopilotExport.Commands
         }
 
         private string Scrub(string? message) => SecretText.Scrub(message, _apiKey);
+
+        private static string[] CleanSegments(string[] segments) =>
+            segments.Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => s.Trim()).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
 
         private static bool IsCollection(object? value)
         {

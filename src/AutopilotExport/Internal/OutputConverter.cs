@@ -75,6 +75,7 @@ namespace AutopilotExport.Commands
             Duration = s.Duration,
             StartTime = s.StartedAt,
             ReportPath = s.ReportPath,
+            ReportComplete = s.ReportPath != null && s.ReportComplete,
             SegmentDetails = (s.Segments ?? Array.Empty<SegmentSummary>()).Select(x => new AutopilotSegmentResult
             {
                 Segment = x.Name,
@@ -83,6 +84,7 @@ namespace AutopilotExport.Commands
                 Profiles = x.Profiles,
                 Exported = x.Exported,
             }).ToArray(),
+            ErrorId = s.FatalErrorId,
             ErrorMessage = s.FatalMessage,
         };
     }
