@@ -4,7 +4,8 @@ namespace AutopilotExport.Engine.Send
 {
     /// <summary>
     /// Tells a rejection of the rows from a rejection of the run: when the API refuses several contacts one
-    /// after another for the same reason (position taken out) and confirms none in between, the reason is not
+    /// after another for the same reason (position taken out), each the first of its request, and confirms
+    /// none in between, the reason is not
     /// about a row (a custom field name it does not take, a field sent with another type than it was created
     /// with) and would cost one request per row. Shared by all senders.
     /// </summary>

@@ -228,7 +228,7 @@ namespace AutopilotExport.Engine.Send
             int? index = entries.Count == 1 ? 0 : _destination.RejectedIndex(ex, entries.Count);
             if (index is int bad)
             {
-                Reject(entries[bad], ex, detail);
+                Reject(entries[bad], ex, detail, firstOfRequest: bad == 0);
                 if (entries.Count == 1) return;
                 // The contract: a rejected bulk call names the offending index. Take that one out and resend the rest.
                 var rest = new List<Entry>(entries);
@@ -245,11 +245,16 @@ namespace AutopilotExport.Engine.Send
             await SendPartAsync(entries.GetRange(half, entries.Count - half), number, listIds, ct).ConfigureAwait(false);
         }
 
-        private void Reject(Entry entry, AutopilotApiException ex, string detail)
+        private void Reject(Entry entry, AutopilotApiException ex, string detail, bool firstOfRequest)
         {
             _tally.Fail(entry, ErrorIds.RejectedByApi, $"the API rejected this contact ({ex.StatusCode}): {detail}", quiet: Quiet(_control.Token));
-            var reason = _destination.RejectionReason(ex);
-            if (_watch.Rejected(reason))
+            if (!firstOfRequest)
+            {
+                // The contacts before it in the request were not refused: whatever the reason is, it is about rows.
+                _watch.Confirmed();
+                return;
+            }
+            if (_watch.Rejected(_destination.RejectionReason(ex)))
             {
                 _control.Stop(ErrorIds.RejectedForEveryRow, string.Format(CultureInfo.InvariantCulture,
                     "{0} at {1} rejected {2} contacts in a row for the same reason and stored none in between, so the reason is not about the rows " +
