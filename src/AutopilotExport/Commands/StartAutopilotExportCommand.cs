@@ -85,7 +85,7 @@ namespace AutopilotExport.Commands
         // Submit and Complete run under this gate, so a termination signal (handled on another thread) can end
         // the run between two rows, or while the pipeline thread waits for input, without racing it.
         private readonly object _runGate = new object();
-        private EventHandler? _onProcessExit;
+        private TerminationSignal? _termination;
 
         protected override void BeginProcessing()
         {
@@ -208,10 +208,9 @@ namespace AutopilotExport.Commands
                 _runner = new ExportRunner(_client, options);
                 if (!options.DryRun)
                 {
-                    // SIGTERM (timeout, systemd, a scheduler's time limit) ends the process through ProcessExit:
-                    // end the run there as Ctrl+C ends it, so the report and LastRunStatus say Cancelled.
-                    _onProcessExit = (_, __) => EndOnProcessExit();
-                    AppDomain.CurrentDomain.ProcessExit += _onProcessExit;
+                    // SIGTERM (timeout, systemd, a scheduler's time limit) ends the process: end the run first,
+                    // as Ctrl+C ends it, so the report and LastRunStatus say Cancelled.
+                    _termination = TerminationSignal.Register(EndOnTermination);
                 }
             }
             catch (ArgumentException ex)
@@ -300,7 +299,7 @@ namespace AutopilotExport.Commands
         /// between two rows, complete it here: the report gets its summary and a saved export its LastRunStatus.
         /// Nothing can reach the pipeline any more, so the one line about it goes to standard error.
         /// </summary>
-        private void EndOnProcessExit()
+        private void EndOnTermination()
         {
             var runner = _runner;
             if (runner == null || _finished) return;
@@ -325,8 +324,8 @@ namespace AutopilotExport.Commands
 
         public void Dispose()
         {
-            if (_onProcessExit != null) AppDomain.CurrentDomain.ProcessExit -= _onProcessExit;
-            _onProcessExit = null;
+            try { _termination?.Dispose(); } catch (Exception) { }
+            _termination = null;
             // Reached after a stop (Ctrl+C, or a failure elsewhere in the pipeline) without EndProcessing: keep
             // the Cancelled result available in $global:AutopilotLastExportResult.
             try
