@@ -129,6 +129,18 @@ namespace AutopilotExport.Engine.Mapping
             return s!;
         }
 
+        /// <summary>The map's checks that apply to a whole map (each entry is checked as it is read): the email
+        /// is required to match contacts, and standard fields use the API's names. Throws ArgumentException.</summary>
+        public FieldMap Validate()
+        {
+            if (string.IsNullOrWhiteSpace(Email))
+                throw new ArgumentException("The field map has no Email property: name the input property that holds the email address, e.g. @{ Email = 'Mail' }; the email is required to match contacts.");
+            foreach (var kv in Standard)
+                if (!StandardFields.TryGetCanonical(kv.Key, out _))
+                    throw new ArgumentException($"Field map names '{kv.Key}', which is not an Autopilot standard field.");
+            return this;
+        }
+
         /// <summary>"Email&lt;-Mail, FirstName&lt;-GivenName, custom 'Loyalty Tier'&lt;-Tier (auto)" for verbose output.</summary>
         public string Describe()
         {

@@ -47,12 +47,10 @@ namespace AutopilotExport.Engine.Mapping
             var custom = new List<CustomSlot>();
             if (map != null)
             {
-                if (string.IsNullOrWhiteSpace(map.Email))
-                    throw new ArgumentException("The field map has no Email property: the email is required to match contacts.");
+                map.Validate();
                 foreach (var kv in map.Standard)
                 {
-                    if (!StandardFields.TryGetCanonical(kv.Key, out var canonical))
-                        throw new ArgumentException($"Field map names '{kv.Key}', which is not an Autopilot standard field.");
+                    StandardFields.TryGetCanonical(kv.Key, out var canonical);
                     if (canonical != StandardFields.Email) standard.Add(new KeyValuePair<string, string>(canonical, kv.Value));
                 }
                 foreach (var kv in map.Custom) custom.Add(new CustomSlot(kv.Key, kv.Value.Property, kv.Value.Type));

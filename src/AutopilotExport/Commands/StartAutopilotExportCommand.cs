@@ -10,6 +10,7 @@ using AutopilotExport.Engine;
 using AutopilotExport.Engine.Api;
 using AutopilotExport.Engine.Export;
 using AutopilotExport.Engine.Mapping;
+using AutopilotExport.Engine.Plan;
 using AutopilotExport.Engine.State;
 
 namespace AutopilotExport.Commands
@@ -24,8 +25,6 @@ namespace AutopilotExport.Commands
     {
         private const string SavedSet = "Saved";
         private const string AdHocSet = "AdHoc";
-        private const string ProgressActivity = "Exporting to Autopilot";
-        private const int ProgressId = 0x4150; // "AP"
         public const string LastResultVariable = "AutopilotLastExportResult";
 
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = SavedSet, HelpMessage = "The name of a saved export (New-AutopilotExport).")]
@@ -89,24 +88,14 @@ namespace AutopilotExport.Commands
 
         protected override void BeginProcessing()
         {
-            // 1. What to run: a saved export, or the ad hoc parameters.
+            // 1. What to run: the saved export or the ad hoc parameters, planned by the engine.
             ConnectionRecord? connection;
-            var options = new ExportRunOptions();
-            FieldMap? map = null;
-            string? segmentProperty = string.IsNullOrWhiteSpace(SegmentProperty) ? null : SegmentProperty!.Trim();
-            int maxProfiles = MaxProfiles;
-            string reportStem;
-
+            string reportStem = "adhoc";
             if (ParameterSetName == SavedSet)
             {
                 _savedExport = WithState(() => Exports.Find(Name), Name);
                 if (_savedExport == null) ThrowTerminatingError(NotFound(StateErrorIds.ExportNotFound, "export", Name));
                 var saved = _savedExport!;
-                options.ExportName = saved.Name;
-                _segments = Segment != null ? CleanSegments(Segment) : saved.Segments.ToArray();
-                segmentProperty ??= saved.SegmentProperty;
-                if (!MyInvocation.BoundParameters.ContainsKey(nameof(MaxProfiles))) maxProfiles = saved.MaxProfiles;
-                map = saved.FieldMap?.ToFieldMap();
                 connection = WithState(() => Connections.Find(saved.Connection), saved.Connection);
                 if (connection == null)
                     ThrowTerminatingError(new ErrorRecord(new ItemNotFoundException(
@@ -118,28 +107,37 @@ namespace AutopilotExport.Commands
             {
                 connection = WithState(() => Connections.Find(Connection), Connection);
                 if (connection == null) ThrowTerminatingError(NotFound(StateErrorIds.ConnectionNotFound, "connection", Connection));
-                _segments = CleanSegments(Segment ?? Array.Empty<string>());
-                reportStem = "adhoc";
             }
             var conn = connection!;
 
-            if (_segments.Length == 0 && segmentProperty == null)
-                Terminate(new ArgumentException("Name at least one -Segment (the Autopilot list the profiles join), or a -SegmentProperty that holds each row's segment."),
-                    "SegmentRequired", ErrorCategory.InvalidArgument, null);
-
-            if (FieldMap != null)
+            ExportRunOptions options = null!;
+            try
             {
-                try
+                options = RunPlanner.Plan(new RunRequest
                 {
-                    map = Engine.Mapping.FieldMap.FromDictionary(FieldMap);
-                    if (string.IsNullOrWhiteSpace(map.Email))
-                        throw new ArgumentException("The field map has no Email entry: name the input property that holds the email address, e.g. @{ Email = 'Mail' }.");
-                }
-                catch (ArgumentException ex)
-                {
-                    Terminate(ex, "InvalidFieldMap", ErrorCategory.InvalidArgument, FieldMap);
-                }
+                    SavedExport = _savedExport,
+                    Connection = conn,
+                    Segments = Segment,
+                    SegmentProperty = SegmentProperty,
+                    FieldMap = FieldMap,
+                    MaxProfiles = Bound(nameof(MaxProfiles)) ? MaxProfiles : (int?)null,
+                    Concurrency = Concurrency,
+                    RequestsPerSecond = Bound(nameof(RequestsPerSecond)) ? RequestsPerSecond : (double?)null,
+                });
             }
+            catch (PlanException ex) when (ex.ErrorId == PlanErrorIds.SegmentRequired)
+            {
+                Terminate(new ArgumentException("Name at least one -Segment (the Autopilot list the profiles join), or a -SegmentProperty that holds each row's segment.", ex),
+                    ex.ErrorId, ErrorCategory.InvalidArgument, null);
+            }
+            catch (PlanException ex)
+            {
+                Terminate(new ArgumentException(ex.Message, ex), ex.ErrorId, ErrorCategory.InvalidArgument, FieldMap);
+            }
+            _segments = options.Segments.ToArray();
+            var segmentProperty = options.SegmentProperty;
+            var map = options.FieldMap;
+            int maxProfiles = options.MaxProfiles;
 
             // 2. Where to: the connection and its key (read now, held in memory only).
             var uriProblem = BaseUriPolicy.Check(new Uri(conn.BaseUri, UriKind.RelativeOrAbsolute));
@@ -154,14 +152,6 @@ namespace AutopilotExport.Commands
             {
                 ThrowTerminatingError(StateError(ex, conn.Name));
             }
-
-            options.ConnectionName = conn.Name;
-            options.Segments = _segments;
-            options.SegmentProperty = segmentProperty;
-            options.FieldMap = map;
-            options.MaxProfiles = maxProfiles;
-            options.Concurrency = Concurrency;
-            options.RequestsPerSecond = MyInvocation.BoundParameters.ContainsKey(nameof(RequestsPerSecond)) ? RequestsPerSecond : conn.RequestsPerSecond;
 
             // 3. Confirm once for the whole run. WhatIf turns the run into a dry run that sends nothing.
             var endpoint = new Uri(conn.BaseUri);
@@ -274,7 +264,7 @@ namespace AutopilotExport.Commands
                 return;
             }
             _finished = true;
-            WriteProgress(new ProgressRecord(ProgressId, ProgressActivity, "Done") { RecordType = ProgressRecordType.Completed });
+            WriteProgress(new ProgressRecord(RunWording.ProgressId, RunWording.ProgressActivity, "Done") { RecordType = ProgressRecordType.Completed });
 
             if (_options!.DryRun)
             {
@@ -381,68 +371,17 @@ namespace AutopilotExport.Commands
             }
         }
 
-        private ErrorRecord RowError(RowProblemEvent p)
-        {
-            ErrorCategory category;
-            switch (p.ErrorId)
-            {
-                case ErrorIds.ProfileLimitExceeded: category = ErrorCategory.LimitsExceeded; break;
-                case ErrorIds.SendFailed:
-                case ErrorIds.ServiceUnavailable:
-                case ErrorIds.ListUnavailable: category = ErrorCategory.ConnectionError; break;
-                default:
-                    category = p.Outcome == RowOutcome.Failed ? ErrorCategory.WriteError : ErrorCategory.InvalidData;
-                    break;
-            }
-            var reason = Scrub(p.Reason) + Advice(p.ErrorId);
-            var message = reason.StartsWith("Row ", StringComparison.Ordinal)
-                ? reason
-                : $"Row {p.RowNumber.ToString(CultureInfo.InvariantCulture)}{(string.IsNullOrEmpty(p.Email) ? "" : " (" + p.Email + ")")}: {reason}";
-            return new ErrorRecord(new Exception(message), p.ErrorId, category, p.Tag);
-        }
+        private ErrorRecord RowError(RowProblemEvent p) => RunWording.RowError(p, Scrub(p.Reason) + Advice(p.ErrorId));
 
-        /// <summary>What the user can do about an error id, in this module's words (the engine names no cmdlet or parameter).</summary>
-        private string Advice(string errorId)
-        {
-            switch (errorId)
-            {
-                case ErrorIds.ProfileLimitExceeded:
-                    return " (raise -MaxProfiles if your Autopilot contract allows more)";
-                case ErrorIds.Unauthorized:
-                    return _keySource == KeySource.Environment
-                        ? $" The key of connection '{_options?.ConnectionName}' comes from $env:{ConnectionStore.ApiKeyEnvironmentVariable}, which holds a wrong or revoked key; set it to a valid key."
-                        : $" The key of connection '{_options?.ConnectionName}' is wrong or was revoked; store a new one with New-AutopilotConnection -Name '{_options?.ConnectionName}' -Force.";
-                case ErrorIds.RejectedForEveryRow:
-                    return " Check the field map's custom field names and types against the fields in Autopilot (Get-AutopilotExport shows the map); the row report lists the rows not sent.";
-                default:
-                    return "";
-            }
-        }
+        private string Advice(string errorId) => RunWording.Advice(errorId, _keySource, _options?.ConnectionName ?? "");
 
         private void WriteRunProgress(ProgressEvent e)
         {
             var now = DateTime.UtcNow;
             if ((now - _lastProgress).TotalMilliseconds < 200) return;
             _lastProgress = now;
-            var c = e.Counters;
-            var skipped = c.Invalid + c.Duplicate + c.Failed;
-            // Percent and time left only when the number of rows is known: a pipeline's backlog says nothing about what is still to come.
-            var status = string.Format(CultureInfo.CurrentCulture, "{0:N0} received, {1:N0} exported{2}, {3:N0} profiles/s, {4} elapsed{5}",
-                c.Received, c.Exported,
-                skipped > 0 ? string.Format(CultureInfo.CurrentCulture, ", {0:N0} not exported", skipped) : "",
-                e.ProfilesPerSecond,
-                FormatDuration(e.Elapsed),
-                e.Eta.HasValue ? ", " + FormatDuration(e.Eta.Value) + " left" : "");
-            var record = new ProgressRecord(ProgressId, ProgressActivity, status)
-            {
-                PercentComplete = e.PercentComplete ?? -1,
-                SecondsRemaining = e.Eta.HasValue ? (int)Math.Min(int.MaxValue, Math.Max(0, e.Eta.Value.TotalSeconds)) : -1,
-            };
-            WriteProgress(record);
+            WriteProgress(RunWording.Progress(e));
         }
-
-        private static string FormatDuration(TimeSpan span) =>
-            span.TotalHours >= 1 ? span.ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture) : span.ToString(@"m\:ss", CultureInfo.InvariantCulture);
 
         private void ReportDryRun(ExportSummary summary)
         {
@@ -463,7 +402,7 @@ namespace AutopilotExport.Commands
             result.Status = ExportStatus.Failed.ToString();
             result.ErrorId = ex.ErrorId;
             result.ErrorMessage = Scrub(result.ErrorMessage ?? ex.Message) + Advice(ex.ErrorId);
-            WriteProgress(new ProgressRecord(ProgressId, ProgressActivity, "Stopped") { RecordType = ProgressRecordType.Completed });
+            WriteProgress(new ProgressRecord(RunWording.ProgressId, RunWording.ProgressActivity, "Stopped") { RecordType = ProgressRecordType.Completed });
             PublishResult(result);
             WriteObject(result);
             var category = ex.ErrorId == ErrorIds.Unauthorized ? ErrorCategory.AuthenticationError
@@ -559,8 +498,7 @@ namespace AutopilotExport.Commands
 
         private string Scrub(string? message) => SecretText.Scrub(message, _apiKey);
 
-        private static string[] CleanSegments(string[] segments) =>
-            segments.Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => s.Trim()).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+        private bool Bound(string parameter) => MyInvocation.BoundParameters.ContainsKey(parameter);
 
         private static bool IsCollection(object? value)
         {
