@@ -41,13 +41,6 @@ namespace AutopilotExport.Engine.Mapping
         public Dictionary<string, string> Standard { get; set; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         public Dictionary<string, CustomFieldMapping> Custom { get; set; } = new Dictionary<string, CustomFieldMapping>(StringComparer.OrdinalIgnoreCase);
 
-        public FieldMap Clone() => new FieldMap
-        {
-            Email = Email,
-            Standard = new Dictionary<string, string>(Standard, StringComparer.OrdinalIgnoreCase),
-            Custom = new Dictionary<string, CustomFieldMapping>(Custom, StringComparer.OrdinalIgnoreCase),
-        };
-
         /// <summary>
         /// Reads the hashtable form users write: <c>@{ Email='Mail'; FirstName='GivenName'; Company='Org';
         /// Custom=@{ 'Loyalty Tier'='Tier'; 'Order Count'=@{ Property='Orders'; Type='integer' } } }</c>.

@@ -62,12 +62,6 @@ namespace AutopilotExport.Engine.Mapping
         /// <summary>Set once the first row was auto-matched (no field map): what was matched, for verbose output.</summary>
         public string? AutoMatchDescription { get; private set; }
 
-        /// <summary>For custom fields whose type was inferred: "Loyalty Tier: string".</summary>
-        public IEnumerable<string> DescribeInferredTypes()
-        {
-            foreach (var s in _custom) if (s.Key != null) yield return $"{s.Name}: {s.Type.ToString().ToLowerInvariant()}";
-        }
-
         public MapResult Map(IRecordReader? row)
         {
             if (row == null) return MapResult.Error(ErrorIds.NullRow, "the row is empty ($null)");
