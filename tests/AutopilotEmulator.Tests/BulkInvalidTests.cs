@@ -91,3 +91,26 @@ public class BulkInvalidTests
         AssertError(await api.Post("/contact", "{\"contact\":" + Contact("x") + "}"), 400, "Bad Request", "contact: invalid email 'x' (no '@')");
     }
 }
+
+public class BodyLimitTests
+{
+    [Fact]
+    public async Task A_body_over_the_configured_limit_is_413_and_one_within_it_is_taken()
+    {
+        await using var api = await Api.StartAsync(o => o.MaxBodyBytes = 4096);
+        var big = Contact("big@example.com", ("FirstName", new string('a', 5000)));
+        AssertError(await api.Bulk(new[] { big }), 413, "Payload Too Large", "The body is larger than 4096 bytes.");
+        Assert.Empty(api.Host.Contacts());
+
+        var small = Contact("small@example.com", ("FirstName", new string('a', 3000)));
+        Assert.Equal(200, (await api.Bulk(new[] { small })).Code);
+        Assert.Equal(new[] { "small@example.com" }, api.Host.Contacts().Select(c => c.Email));
+    }
+
+    [Fact]
+    public void The_default_limit_is_above_the_contracts_2_MB_safe_bound()
+    {
+        Assert.Equal(8 * 1024 * 1024, new EmulatorOptions().MaxBodyBytes);
+        Assert.Throws<ArgumentException>(() => EmulatorHost.StartAsync(new EmulatorOptions { MaxBodyBytes = 10 }).GetAwaiter().GetResult());
+    }
+}

@@ -43,7 +43,7 @@ internal static class ApiHandlers
 
     // ---------------- contacts: writes ----------------
 
-    private static async Task WithJsonBody(HttpContext ctx, Func<ReadOnlyMemory<byte>, Reply> process)
+    private static async Task WithJsonBody(HttpContext ctx, EmulatorState st, Func<ReadOnlyMemory<byte>, Reply> process)
     {
         if (!HttpJson.IsJsonContentType(ctx))
         {
@@ -51,16 +51,16 @@ internal static class ApiHandlers
                 $"Content-Type must be application/json (got '{ctx.Request.ContentType ?? "none"}').");
             return;
         }
-        using var body = await HttpJson.ReadBodyAsync(ctx);
+        using var body = await HttpJson.ReadBodyAsync(ctx, st.MaxBodyBytes);
         if (body == null) return;
         var reply = process(body.Memory);
         await reply.SendAsync(ctx);
     }
 
-    public static Task PostContact(HttpContext ctx, EmulatorState st) => WithJsonBody(ctx, mem => ProcessSingle(st, mem));
+    public static Task PostContact(HttpContext ctx, EmulatorState st) => WithJsonBody(ctx, st, mem => ProcessSingle(st, mem));
 
     public static Task PostContacts(HttpContext ctx, EmulatorState st) =>
-        WithJsonBody(ctx, mem => ProcessBulk(st, mem, ctx.Features.Get<RequestInfo>()));
+        WithJsonBody(ctx, st, mem => ProcessBulk(st, mem, ctx.Features.Get<RequestInfo>()));
 
     private static JsonDocument? ParseDocument(ReadOnlyMemory<byte> mem, out string? error)
     {
@@ -495,7 +495,7 @@ internal static class ApiHandlers
         return HttpJson.SendAsync(ctx, 200, w, buf);
     }
 
-    public static Task PostList(HttpContext ctx, EmulatorState st) => WithJsonBody(ctx, mem =>
+    public static Task PostList(HttpContext ctx, EmulatorState st) => WithJsonBody(ctx, st, mem =>
     {
         using var doc = ParseDocument(mem, out var parseError);
         if (doc == null) return Reply.Fail(400, parseError!);

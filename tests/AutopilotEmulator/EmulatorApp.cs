@@ -32,7 +32,7 @@ internal static class EmulatorApp
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            k.Limits.MaxRequestBodySize = HttpJson.MaxBodyBytes + 1;
+            k.Limits.MaxRequestBodySize = st.MaxBodyBytes + 1L;
             foreach (var ep in endpoints) k.Listen(ep);
         });
 

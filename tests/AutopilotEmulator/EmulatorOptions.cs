@@ -36,6 +36,12 @@ public sealed class EmulatorOptions
     /// <summary>Seed of the fault generator; the same seed and the same sequence of requests give the same faults. Null = random.</summary>
     public int? Seed { get; set; }
 
+    /// <summary>Largest request body accepted; larger is answered 413. Default 8 MB: above the 2 MB the contract
+    /// names as the safe bound, so a client that keeps to the safe bound never meets it.</summary>
+    public int MaxBodyBytes { get; set; } = DefaultMaxBodyBytes;
+
+    public const int DefaultMaxBodyBytes = 8 * 1024 * 1024;
+
     internal EmulatorOptions Clone() => new()
     {
         ApiKey = ApiKey,
@@ -44,12 +50,14 @@ public sealed class EmulatorOptions
         BulkInvalid = BulkInvalid,
         Faults = Faults?.Clone(),
         Seed = Seed,
+        MaxBodyBytes = MaxBodyBytes,
     };
 
     internal void Validate()
     {
         if (string.IsNullOrWhiteSpace(ApiKey)) throw new ArgumentException("EmulatorOptions.ApiKey must not be empty.");
         if (double.IsNaN(RateLimit) || RateLimit < 0 || double.IsInfinity(RateLimit)) throw new ArgumentException("EmulatorOptions.RateLimit must be a finite number >= 0.");
+        if (MaxBodyBytes < 1024) throw new ArgumentException("EmulatorOptions.MaxBodyBytes must be at least 1024.");
         Faults?.Validate();
     }
 }

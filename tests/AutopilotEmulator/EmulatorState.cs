@@ -15,6 +15,7 @@ internal sealed class EmulatorState
         options.Validate();
         _apiKey = options.ApiKey;
         Seed = options.Seed;
+        MaxBodyBytes = options.MaxBodyBytes;
         _sendRetryAfter = options.SendRetryAfter;
         _bulkInvalid = (int)options.BulkInvalid;
         Limiter = new SlidingWindowLimiter(options.RateLimit);
@@ -35,6 +36,8 @@ internal sealed class EmulatorState
         }
     }
     public int? Seed { get; }
+    /// <summary>Largest request body accepted (413 above it).</summary>
+    public int MaxBodyBytes { get; }
     public string InstanceId { get; }
     public EmulatorStore Store => _store;
     public StatsCollector Stats { get; } = new();

@@ -12,8 +12,6 @@ namespace AutopilotEmulator;
 /// <summary>Response writing and body reading without reflection: Utf8JsonWriter into a buffer, one write.</summary>
 internal static class HttpJson
 {
-    public const int MaxBodyBytes = 8 * 1024 * 1024;
-
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static Utf8JsonWriter NewWriter(out ArrayBufferWriter<byte> buffer, int initial = 512)
@@ -74,14 +72,14 @@ internal static class HttpJson
         }
     }
 
-    /// <summary>Reads the whole body; null (after answering 413) when it is larger than <see cref="MaxBodyBytes"/>.</summary>
-    public static async Task<Body?> ReadBodyAsync(HttpContext ctx)
+    /// <summary>Reads the whole body; null (after answering 413) when it is larger than <paramref name="maxBodyBytes"/>.</summary>
+    public static async Task<Body?> ReadBodyAsync(HttpContext ctx, int maxBodyBytes)
     {
         var body = new Body();
         long? declared = ctx.Request.ContentLength;
-        if (declared > MaxBodyBytes)
+        if (declared > maxBodyBytes)
         {
-            await ErrorAsync(ctx, StatusCodes.Status413PayloadTooLarge, $"The body is larger than {MaxBodyBytes} bytes.");
+            await ErrorAsync(ctx, StatusCodes.Status413PayloadTooLarge, $"The body is larger than {maxBodyBytes} bytes.");
             return null;
         }
         body.Array = ArrayPool<byte>.Shared.Rent(declared is long n && n > 0 ? (int)n + 1 : 16 * 1024);
@@ -90,12 +88,6 @@ internal static class HttpJson
         {
             if (body.Length == body.Array.Length)
             {
-                if (body.Array.Length >= MaxBodyBytes)
-                {
-                    body.Dispose();
-                    await ErrorAsync(ctx, StatusCodes.Status413PayloadTooLarge, $"The body is larger than {MaxBodyBytes} bytes.");
-                    return null;
-                }
                 var bigger = ArrayPool<byte>.Shared.Rent(body.Array.Length * 2);
                 Buffer.BlockCopy(body.Array, 0, bigger, 0, body.Length);
                 ArrayPool<byte>.Shared.Return(body.Array);
@@ -104,6 +96,13 @@ internal static class HttpJson
             int read = await stream.ReadAsync(body.Array.AsMemory(body.Length, body.Array.Length - body.Length), ctx.RequestAborted);
             if (read == 0) break;
             body.Length += read;
+            if (body.Length > maxBodyBytes)
+            {
+                // A body without Content-Length (chunked) is measured as it arrives.
+                body.Dispose();
+                await ErrorAsync(ctx, StatusCodes.Status413PayloadTooLarge, $"The body is larger than {maxBodyBytes} bytes.");
+                return null;
+            }
         }
         return body;
     }

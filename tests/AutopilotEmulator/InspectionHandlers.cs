@@ -148,7 +148,7 @@ internal static class InspectionHandlers
     /// <summary>POST /__emulator/config {"rateLimit":N,"sendRetryAfter":bool,"bulkInvalid":"reject|skip","faults":{…}|null}: any subset.</summary>
     public static async Task PostConfig(HttpContext ctx, EmulatorState st)
     {
-        using var body = await HttpJson.ReadBodyAsync(ctx);
+        using var body = await HttpJson.ReadBodyAsync(ctx, st.MaxBodyBytes);
         if (body == null) return;
         try
         {

@@ -26,6 +26,7 @@ public static class Program
           --bulk-invalid MODE       reject (default) | skip
           --faults PATH             fault profile JSON (camelCase FaultProfile)
           --seed N                  seed of the fault sequence
+          --max-body-bytes N        largest request body accepted, 413 above it (default 8388608)
           --selftest-throughput [S] measure bulk throughput in-process for S seconds (default 5) and exit
           --concurrency N           client connections for the self-test (default 8)
         """;
@@ -51,6 +52,7 @@ public static class Program
                         options.BulkInvalid = InspectionHandlers.ParseMode(Next()) ?? throw new ArgumentException("--bulk-invalid takes reject or skip.");
                         break;
                     case "--faults": options.Faults = FaultProfile.Load(Next()); break;
+                    case "--max-body-bytes": options.MaxBodyBytes = int.Parse(Next(), NumberStyles.Integer, CultureInfo.InvariantCulture); break;
                     case "--seed": options.Seed = int.Parse(Next(), NumberStyles.Integer, CultureInfo.InvariantCulture); break;
                     case "--selftest-throughput":
                         selftestSeconds = 5;

@@ -38,7 +38,7 @@ public static class Program
                 case "--concurrency": concurrencyOverride = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--profiles": profilesOverride = long.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "-h": case "--help":
-                    Console.WriteLine("usage: dotnet run --project tests/Benchmarks -c Release -- [--quick] [--scenario ceiling|engine|faults|whatif|pipeline|syncrecord] [--profiles N] [--concurrency N] [--emulator-in-process]");
+                    Console.WriteLine("usage: dotnet run --project tests/Benchmarks -c Release -- [--quick] [--scenario ceiling|engine|faults|sink|whatif|pipeline|syncrecord] [--profiles N] [--concurrency N] [--emulator-in-process]");
                     return 0;
                 default:
                     Console.Error.WriteLine($"unknown argument '{args[i]}'");
@@ -50,6 +50,8 @@ public static class Program
         {
             new("ceiling", quick ? 10_000 : 100_000, EmulatorRate: 5, ClientRate: 5, Concurrency: 4, Faults: null, SendRetryAfter: true, BulkInvalidMode.Reject),
             new("engine", quick ? 100_000 : 1_000_000, EmulatorRate: 0, ClientRate: 0, Concurrency: 4, Faults: null, SendRetryAfter: true, BulkInvalidMode.Reject),
+            // The module's own cost: a near-free local sink instead of the emulator (LocalSink), no pacing.
+            new("sink", quick ? 100_000 : 1_000_000, EmulatorRate: 0, ClientRate: 0, Concurrency: 4, Faults: null, SendRetryAfter: true, BulkInvalidMode.Reject, Sink: true),
             new("faults", quick ? 10_000 : 100_000, EmulatorRate: 5, ClientRate: 5, Concurrency: 4,
                 Faults: new FaultProfile
                 {
@@ -74,14 +76,27 @@ public static class Program
             rs.SessionStateProxy.SetVariable("Rows", Synthetic.Generate(n));
             using var ps = PowerShell.Create();
             ps.Runspace = rs;
-            ps.AddScript("$Rows | Out-Null");
+            // "$Rows | Out-Null" is optimised away in pwsh 7.6 (the rows are never enumerated): pipe them into a
+            // compiled core cmdlet that takes each one and reads one property of it, with no script block, and
+            // check that the last row arrived.
+            rs.SessionStateProxy.SetVariable("LastEmail", Synthetic.EmailOf(n - 1));
+            ps.AddScript("$Rows | Where-Object -Property Email -CEQ $LastEmail");
+            using var self = Process.GetCurrentProcess();
+            var cpuStart = self.TotalProcessorTime;
             var sw = Stopwatch.StartNew();
-            ps.Invoke();
+            var output = ps.Invoke();
+            var last = output.LastOrDefault()?.BaseObject as Hashtable;
+            if (ps.HadErrors) Console.Error.WriteLine(string.Join("; ", ps.Streams.Error));
             sw.Stop();
+            self.Refresh();
+            if (last == null || !Equals(last["Email"], Synthetic.EmailOf(n - 1)))
+                throw new InvalidOperationException($"the pipeline did not carry every row (last: {last?["Email"] ?? "none"})");
             Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
             {
                 ["scenario"] = "pipeline", ["profiles"] = n, ["seconds"] = Math.Round(sw.Elapsed.TotalSeconds, 3),
                 ["rows_per_s"] = Math.Round(n / sw.Elapsed.TotalSeconds, 1),
+                ["cpu_s"] = Math.Round((self.TotalProcessorTime - cpuStart).TotalSeconds, 2),
+                ["cpu_us_per_row"] = Math.Round((self.TotalProcessorTime - cpuStart).TotalMilliseconds * 1000 / n, 2),
             }));
             return 0;
         }
@@ -96,7 +111,7 @@ public static class Program
             scenarios = scenarios.Where(s => s.Name == only).ToList();
             if (scenarios.Count == 0)
             {
-                Console.Error.WriteLine($"unknown scenario '{only}' (ceiling, engine, faults; diagnostics: whatif, pipeline, syncrecord)");
+                Console.Error.WriteLine($"unknown scenario '{only}' (ceiling, engine, faults, sink; diagnostics: whatif, pipeline, syncrecord)");
                 return 2;
             }
         }
@@ -125,7 +140,7 @@ public static class Program
     }
 
     private sealed record Scenario(string Name, long Profiles, double EmulatorRate, double ClientRate, int Concurrency,
-        FaultProfile? Faults, bool SendRetryAfter, BulkInvalidMode BulkInvalid, bool WhatIf = false, bool RefusedRows = false);
+        FaultProfile? Faults, bool SendRetryAfter, BulkInvalidMode BulkInvalid, bool WhatIf = false, bool RefusedRows = false, bool Sink = false);
 
     private static string FindRepoRoot()
     {
@@ -137,6 +152,7 @@ public static class Program
 
     private static async Task<string> RunScenarioAsync(Scenario s, string manifest, bool inProcess)
     {
+        // Each scenario has a state folder of its own, removed however the scenario ends (whatif used to leave it).
         var home = Path.Combine(Path.GetTempPath(), "apx-bench", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(home);
         var savedHome = Environment.GetEnvironmentVariable("AUTOPILOTEXPORT_HOME");
@@ -144,6 +160,67 @@ public static class Program
         Environment.SetEnvironmentVariable("AUTOPILOTEXPORT_HOME", home);
         Environment.SetEnvironmentVariable("AUTOPILOTEXPORT_KEY_HOME", home + "-keys"); // the master key is kept outside the state folder
         Environment.SetEnvironmentVariable("AUTOPILOT_API_KEY", null);
+        try
+        {
+            return s.Sink ? await RunSinkAsync(s, manifest) : await RunAgainstEmulatorAsync(s, manifest, inProcess);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("AUTOPILOTEXPORT_HOME", savedHome);
+            Environment.SetEnvironmentVariable("AUTOPILOTEXPORT_KEY_HOME", savedKeyHome);
+            foreach (var folder in new[] { home, home + "-keys" })
+                try { Directory.Delete(folder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            try { Directory.Delete(Path.GetDirectoryName(home)!); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    /// <summary>The sink scenario: the same export against <see cref="LocalSink"/>; CPU per row is the module's cost
+    /// (with the row generator and the sink, both small; the pipeline diagnostic measures the generator alone).</summary>
+    private static async Task<string> RunSinkAsync(Scenario s, string manifest)
+    {
+        await using var sink = await LocalSink.StartAsync();
+        using var runspace = RunspaceFactory.CreateRunspace(InitialSessionState.CreateDefault2());
+        runspace.Open();
+        Invoke(runspace, $"$ProgressPreference = 'SilentlyContinue'; Import-Module '{manifest.Replace("'", "''")}' -ErrorAction Stop");
+        runspace.SessionStateProxy.SetVariable("ApiKey", Secure(ApiKey));
+        runspace.SessionStateProxy.SetVariable("BaseUri", sink.BaseUri.ToString().TrimEnd('/'));
+        Invoke(runspace, "New-AutopilotConnection -Name bench -ApiKey $ApiKey -BaseUri $BaseUri -AcceptDataPrivacy -RequestsPerSecond 0 -ErrorAction Stop | Out-Null");
+        Synthetic.RefusedByApi = false;
+        runspace.SessionStateProxy.SetVariable("Rows", Synthetic.Generate(s.Profiles));
+        runspace.SessionStateProxy.SetVariable("Conc", s.Concurrency);
+        runspace.SessionStateProxy.SetVariable("MaxP", (int)Math.Min(int.MaxValue, Math.Max(1, s.Profiles)));
+        string script = "$ProgressPreference = 'SilentlyContinue'\n$map = " + Synthetic.FieldMapScript + "\n" +
+            "$Rows | Start-AutopilotExport -Connection bench -Segment '" + Segment + "' -FieldMap $map -Concurrency $Conc -RequestsPerSecond 0 -MaxProfiles $MaxP -ErrorAction Ignore";
+        GC.Collect();
+        using var proc = Process.GetCurrentProcess();
+        var cpuStart = proc.TotalProcessorTime;
+        var sw = Stopwatch.StartNew();
+        PSObject? result;
+        using (var ps = PowerShell.Create())
+        {
+            ps.Runspace = runspace;
+            ps.AddScript(script);
+            result = ps.Invoke().LastOrDefault(o => o?.BaseObject?.GetType().FullName == "AutopilotExport.AutopilotExportResult");
+        }
+        sw.Stop();
+        proc.Refresh();
+        var cpu = proc.TotalProcessorTime - cpuStart;
+        if (result == null) throw new InvalidOperationException("[sink] Start-AutopilotExport returned no result object.");
+        long exported = Convert.ToInt64(result.Properties["Exported"]!.Value, CultureInfo.InvariantCulture);
+        long expected = 0;
+        for (long i = 0; i < s.Profiles; i++) if (Synthetic.IsValidUnique(i)) expected++;
+        runspace.Close();
+        return JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["scenario"] = s.Name, ["profiles"] = s.Profiles, ["seconds"] = Math.Round(sw.Elapsed.TotalSeconds, 3),
+            ["profiles_per_s"] = Math.Round(exported / sw.Elapsed.TotalSeconds, 1), ["requests"] = sink.Requests,
+            ["counts_exact"] = exported == expected, ["status"] = result.Properties["Status"]!.Value?.ToString(),
+            ["cpu_s"] = Math.Round(cpu.TotalSeconds, 2), ["cpu_us_per_row"] = Math.Round(cpu.TotalMilliseconds * 1000 / s.Profiles, 2),
+        });
+    }
+
+    private static async Task<string> RunAgainstEmulatorAsync(Scenario s, string manifest, bool inProcess)
+    {
 
         await using var emulator = await EmulatorEndpoint.StartAsync(new EmulatorOptions
         {
@@ -271,11 +348,6 @@ public static class Program
         foreach (var e in check.Examples) Console.Error.WriteLine($"[{s.Name}]   store: {e}");
         foreach (var e in errors) Console.Error.WriteLine($"[{s.Name}]   error: {e}");
         Console.Error.WriteLine($"[{s.Name}] managed heap MB: after run {heapAll / 1048576.0:F0}, runspace closed {heapAfter / 1048576.0:F0}; peak WS {Interlocked.Read(ref peakWs) / 1048576.0:F0}");
-        Environment.SetEnvironmentVariable("AUTOPILOTEXPORT_HOME", savedHome);
-        Environment.SetEnvironmentVariable("AUTOPILOTEXPORT_KEY_HOME", savedKeyHome);
-        foreach (var folder in new[] { home, home + "-keys" })
-            try { Directory.Delete(folder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-
         var line = new Dictionary<string, object?>
         {
             ["scenario"] = s.Name,

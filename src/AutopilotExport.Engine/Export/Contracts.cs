@@ -20,22 +20,4 @@ namespace AutopilotExport.Engine.Export
         Duplicate,
         Failed,
     }
-
-    /// <summary>Stable error ids: they appear in ErrorRecord.FullyQualifiedErrorId and in the row report.</summary>
-    public static class ErrorIds
-    {
-        public const string MissingEmail = "MissingEmail";
-        public const string InvalidEmail = "InvalidEmail";
-        public const string InvalidFieldValue = "InvalidFieldValue";
-        public const string MissingSegment = "MissingSegment";
-        public const string NullRow = "NullRow";
-        public const string DuplicateEmail = "DuplicateEmail";
-        public const string ProfileLimitExceeded = "ProfileLimitExceeded";
-        public const string RejectedByApi = "RejectedByApi";
-        public const string NotInEmailContactMap = "NotInEmailContactMap";
-        public const string SendFailed = "SendFailed";
-        public const string Unauthorized = "Unauthorized";
-        public const string ServiceUnavailable = "ServiceUnavailable";
-        public const string ListUnavailable = "ListUnavailable";
-    }
 }

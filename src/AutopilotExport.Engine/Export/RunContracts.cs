@@ -19,6 +19,9 @@ namespace AutopilotExport.Engine.Export
         public FieldMap? FieldMap { get; set; }
         public int MaxProfiles { get; set; } = 100_000;
         public int BatchSize { get; set; } = 100;
+        /// <summary>Largest request body; 0: the destination's safe bound (2 MB for Autopilot). A batch closes
+        /// when the next contact would take it over, whatever its count.</summary>
+        public int MaxBatchBytes { get; set; }
         public int Concurrency { get; set; } = 4;
         /// <summary>Client-side pace; 0 turns pacing off (for emulators run without a limit).</summary>
         public double RequestsPerSecond { get; set; } = 5;
@@ -64,12 +67,16 @@ namespace AutopilotExport.Engine.Export
 
     public sealed class ProgressEvent : RunEvent
     {
-        public ProgressEvent(ExportCounters counters, double profilesPerSecond, TimeSpan? eta)
+        public ProgressEvent(ExportCounters counters, double profilesPerSecond, TimeSpan elapsed, int? percentComplete, TimeSpan? eta)
         {
-            Counters = counters; ProfilesPerSecond = profilesPerSecond; Eta = eta;
+            Counters = counters; ProfilesPerSecond = profilesPerSecond; Elapsed = elapsed; PercentComplete = percentComplete; Eta = eta;
         }
         public ExportCounters Counters { get; }
         public double ProfilesPerSecond { get; }
+        public TimeSpan Elapsed { get; }
+        /// <summary>Only when the number of rows is known in advance (<see cref="ExportRunner.ExpectRows"/>).</summary>
+        public int? PercentComplete { get; }
+        /// <summary>Time left; only when the number of rows is known in advance.</summary>
         public TimeSpan? Eta { get; }
     }
 
@@ -110,6 +117,8 @@ namespace AutopilotExport.Engine.Export
         public DateTimeOffset StartedAt { get; set; }
         public TimeSpan Duration { get; set; }
         public string? ReportPath { get; set; }
+        /// <summary>False when the row report could not be written to the end (a full disk): the counts still hold.</summary>
+        public bool ReportComplete { get; set; } = true;
         /// <summary>Set when the run had to stop (bad key, outage): the reason, never containing the key.</summary>
         public string? FatalErrorId { get; set; }
         public string? FatalMessage { get; set; }

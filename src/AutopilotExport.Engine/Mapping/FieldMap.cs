@@ -41,13 +41,6 @@ namespace AutopilotExport.Engine.Mapping
         public Dictionary<string, string> Standard { get; set; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         public Dictionary<string, CustomFieldMapping> Custom { get; set; } = new Dictionary<string, CustomFieldMapping>(StringComparer.OrdinalIgnoreCase);
 
-        public FieldMap Clone() => new FieldMap
-        {
-            Email = Email,
-            Standard = new Dictionary<string, string>(Standard, StringComparer.OrdinalIgnoreCase),
-            Custom = new Dictionary<string, CustomFieldMapping>(Custom, StringComparer.OrdinalIgnoreCase),
-        };
-
         /// <summary>
         /// Reads the hashtable form users write: <c>@{ Email='Mail'; FirstName='GivenName'; Company='Org';
         /// Custom=@{ 'Loyalty Tier'='Tier'; 'Order Count'=@{ Property='Orders'; Type='integer' } } }</c>.
@@ -127,6 +120,18 @@ namespace AutopilotExport.Engine.Mapping
             var s = Convert.ToString(value, CultureInfo.InvariantCulture)?.Trim();
             if (string.IsNullOrEmpty(s)) throw new ArgumentException($"Field map key '{key}' names no input property.");
             return s!;
+        }
+
+        /// <summary>The map's checks that apply to a whole map (each entry is checked as it is read): the email
+        /// is required to match contacts, and standard fields use the API's names. Throws ArgumentException.</summary>
+        public FieldMap Validate()
+        {
+            if (string.IsNullOrWhiteSpace(Email))
+                throw new ArgumentException("The field map has no Email property: name the input property that holds the email address, e.g. @{ Email = 'Mail' }; the email is required to match contacts.");
+            foreach (var kv in Standard)
+                if (!StandardFields.TryGetCanonical(kv.Key, out _))
+                    throw new ArgumentException($"Field map names '{kv.Key}', which is not an Autopilot standard field.");
+            return this;
         }
 
         /// <summary>"Email&lt;-Mail, FirstName&lt;-GivenName, custom 'Loyalty Tier'&lt;-Tier (auto)" for verbose output.</summary>

@@ -3,7 +3,6 @@ using System.Collections;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
-using AutopilotExport.Engine.Export;
 
 namespace AutopilotExport.Engine.Mapping
 {
@@ -48,12 +47,10 @@ namespace AutopilotExport.Engine.Mapping
             var custom = new List<CustomSlot>();
             if (map != null)
             {
-                if (string.IsNullOrWhiteSpace(map.Email))
-                    throw new ArgumentException("The field map has no Email property: the email is required to match contacts.");
+                map.Validate();
                 foreach (var kv in map.Standard)
                 {
-                    if (!StandardFields.TryGetCanonical(kv.Key, out var canonical))
-                        throw new ArgumentException($"Field map names '{kv.Key}', which is not an Autopilot standard field.");
+                    StandardFields.TryGetCanonical(kv.Key, out var canonical);
                     if (canonical != StandardFields.Email) standard.Add(new KeyValuePair<string, string>(canonical, kv.Value));
                 }
                 foreach (var kv in map.Custom) custom.Add(new CustomSlot(kv.Key, kv.Value.Property, kv.Value.Type));
@@ -64,12 +61,6 @@ namespace AutopilotExport.Engine.Mapping
 
         /// <summary>Set once the first row was auto-matched (no field map): what was matched, for verbose output.</summary>
         public string? AutoMatchDescription { get; private set; }
-
-        /// <summary>For custom fields whose type was inferred: "Loyalty Tier: string".</summary>
-        public IEnumerable<string> DescribeInferredTypes()
-        {
-            foreach (var s in _custom) if (s.Key != null) yield return $"{s.Name}: {s.Type.ToString().ToLowerInvariant()}";
-        }
 
         public MapResult Map(IRecordReader? row)
         {

@@ -2,7 +2,7 @@ using System;
 using System.Management.Automation;
 using System.Security;
 using AutopilotExport.Engine.Api;
-using AutopilotExport.Engine.Export;
+using AutopilotExport.Engine.Send;
 using AutopilotExport.Engine.State;
 
 namespace AutopilotExport.Commands

@@ -58,11 +58,8 @@ namespace AutopilotExport.Commands
             FieldMap? map = null;
             if (FieldMap != null)
             {
-                try { map = Engine.Mapping.FieldMap.FromDictionary(FieldMap); }
+                try { map = Engine.Mapping.FieldMap.FromDictionary(FieldMap).Validate(); }
                 catch (ArgumentException ex) { Terminate(ex, "InvalidFieldMap", ErrorCategory.InvalidArgument, FieldMap); }
-                if (map != null && string.IsNullOrWhiteSpace(map.Email))
-                    Terminate(new ArgumentException("The field map has no Email entry: name the input property that holds the email address, e.g. @{ Email = 'Mail' }."),
-                        "InvalidFieldMap", ErrorCategory.InvalidArgument, FieldMap);
             }
 
             var connection = WithState(() => Connections.Find(Connection), Connection);

@@ -5,9 +5,12 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
+using System.Threading;
+using AutopilotExport.Engine;
 using AutopilotExport.Engine.Api;
 using AutopilotExport.Engine.Export;
 using AutopilotExport.Engine.Mapping;
+using AutopilotExport.Engine.Plan;
 using AutopilotExport.Engine.State;
 
 namespace AutopilotExport.Commands
@@ -22,8 +25,6 @@ namespace AutopilotExport.Commands
     {
         private const string SavedSet = "Saved";
         private const string AdHocSet = "AdHoc";
-        private const string ProgressActivity = "Exporting to Autopilot";
-        private const int ProgressId = 0x4150; // "AP"
         public const string LastResultVariable = "AutopilotLastExportResult";
 
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = SavedSet, HelpMessage = "The name of a saved export (New-AutopilotExport).")]
@@ -36,7 +37,9 @@ namespace AutopilotExport.Commands
         [ValidateNotNullOrEmpty]
         public string Connection { get; set; } = "";
 
+        // In both sets: with -Name it replaces the saved segments for this run, as the other saved settings can be given again.
         [Parameter(ParameterSetName = AdHocSet)]
+        [Parameter(ParameterSetName = SavedSet)]
         [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(SegmentCompleter))]
         public string[]? Segment { get; set; }
@@ -74,31 +77,26 @@ namespace AutopilotExport.Commands
         private ExportRecord? _savedExport;
         private string[] _segments = Array.Empty<string>();
         private string? _apiKey;
+        private KeySource _keySource;
         private bool _declined;
         private bool _finished;
         private volatile bool _stopping;
         private DateTime _lastProgress = DateTime.MinValue;
+        // Submit and Complete run under this gate, so a termination signal (handled on another thread) can end
+        // the run between two rows, or while the pipeline thread waits for input, without racing it.
+        private readonly object _runGate = new object();
+        private TerminationSignal? _termination;
 
         protected override void BeginProcessing()
         {
-            // 1. What to run: a saved export, or the ad hoc parameters.
+            // 1. What to run: the saved export or the ad hoc parameters, planned by the engine.
             ConnectionRecord? connection;
-            var options = new ExportRunOptions();
-            FieldMap? map = null;
-            string? segmentProperty = string.IsNullOrWhiteSpace(SegmentProperty) ? null : SegmentProperty!.Trim();
-            int maxProfiles = MaxProfiles;
-            string reportStem;
-
+            string reportStem = "adhoc";
             if (ParameterSetName == SavedSet)
             {
                 _savedExport = WithState(() => Exports.Find(Name), Name);
                 if (_savedExport == null) ThrowTerminatingError(NotFound(StateErrorIds.ExportNotFound, "export", Name));
                 var saved = _savedExport!;
-                options.ExportName = saved.Name;
-                _segments = saved.Segments.ToArray();
-                segmentProperty ??= saved.SegmentProperty;
-                if (!MyInvocation.BoundParameters.ContainsKey(nameof(MaxProfiles))) maxProfiles = saved.MaxProfiles;
-                map = saved.FieldMap?.ToFieldMap();
                 connection = WithState(() => Connections.Find(saved.Connection), saved.Connection);
                 if (connection == null)
                     ThrowTerminatingError(new ErrorRecord(new ItemNotFoundException(
@@ -110,29 +108,37 @@ namespace AutopilotExport.Commands
             {
                 connection = WithState(() => Connections.Find(Connection), Connection);
                 if (connection == null) ThrowTerminatingError(NotFound(StateErrorIds.ConnectionNotFound, "connection", Connection));
-                _segments = (Segment ?? Array.Empty<string>()).Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => s.Trim())
-                    .Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
-                reportStem = "adhoc";
             }
             var conn = connection!;
 
-            if (_segments.Length == 0 && segmentProperty == null)
-                Terminate(new ArgumentException("Name at least one -Segment (the Autopilot list the profiles join), or a -SegmentProperty that holds each row's segment."),
-                    "SegmentRequired", ErrorCategory.InvalidArgument, null);
-
-            if (FieldMap != null)
+            ExportRunOptions options = null!;
+            try
             {
-                try
+                options = RunPlanner.Plan(new RunRequest
                 {
-                    map = Engine.Mapping.FieldMap.FromDictionary(FieldMap);
-                    if (string.IsNullOrWhiteSpace(map.Email))
-                        throw new ArgumentException("The field map has no Email entry: name the input property that holds the email address, e.g. @{ Email = 'Mail' }.");
-                }
-                catch (ArgumentException ex)
-                {
-                    Terminate(ex, "InvalidFieldMap", ErrorCategory.InvalidArgument, FieldMap);
-                }
+                    SavedExport = _savedExport,
+                    Connection = conn,
+                    Segments = Segment,
+                    SegmentProperty = SegmentProperty,
+                    FieldMap = FieldMap,
+                    MaxProfiles = Bound(nameof(MaxProfiles)) ? MaxProfiles : (int?)null,
+                    Concurrency = Concurrency,
+                    RequestsPerSecond = Bound(nameof(RequestsPerSecond)) ? RequestsPerSecond : (double?)null,
+                });
             }
+            catch (PlanException ex) when (ex.ErrorId == PlanErrorIds.SegmentRequired)
+            {
+                Terminate(new ArgumentException("Name at least one -Segment (the Autopilot list the profiles join), or a -SegmentProperty that holds each row's segment.", ex),
+                    ex.ErrorId, ErrorCategory.InvalidArgument, null);
+            }
+            catch (PlanException ex)
+            {
+                Terminate(new ArgumentException(ex.Message, ex), ex.ErrorId, ErrorCategory.InvalidArgument, FieldMap);
+            }
+            _segments = options.Segments.ToArray();
+            var segmentProperty = options.SegmentProperty;
+            var map = options.FieldMap;
+            int maxProfiles = options.MaxProfiles;
 
             // 2. Where to: the connection and its key (read now, held in memory only).
             var endpoint = SendableEndpoint(conn, out var uriError);
@@ -141,6 +147,7 @@ namespace AutopilotExport.Commands
                 ThrowTerminatingError(uriError!);
                 return;
             }
+            _keySource = conn.KeySource;
             try
             {
                 _apiKey = Connections.ResolveApiKey(conn);
@@ -149,14 +156,6 @@ namespace AutopilotExport.Commands
             {
                 ThrowTerminatingError(StateError(ex, conn.Name));
             }
-
-            options.ConnectionName = conn.Name;
-            options.Segments = _segments;
-            options.SegmentProperty = segmentProperty;
-            options.FieldMap = map;
-            options.MaxProfiles = maxProfiles;
-            options.Concurrency = Concurrency;
-            options.RequestsPerSecond = MyInvocation.BoundParameters.ContainsKey(nameof(RequestsPerSecond)) ? RequestsPerSecond : conn.RequestsPerSecond;
 
             // 3. Confirm once for the whole run. WhatIf turns the run into a dry run that sends nothing.
             var target = _segments.Length > 0 ? string.Join(", ", _segments.Select(s => "'" + s + "'")) : "the segment in property '" + segmentProperty + "'";
@@ -200,6 +199,12 @@ namespace AutopilotExport.Commands
             {
                 _client = new AutopilotApiClient(endpoint, _apiKey!);
                 _runner = new ExportRunner(_client, options);
+                if (!options.DryRun)
+                {
+                    // SIGTERM (timeout, systemd, a scheduler's time limit) ends the process: end the run first,
+                    // as Ctrl+C ends it, so the report and LastRunStatus say Cancelled.
+                    _termination = TerminationSignal.Register(EndOnTermination);
+                }
             }
             catch (ArgumentException ex)
             {
@@ -222,7 +227,9 @@ namespace AutopilotExport.Commands
             var input = InputObject;
             if (!MyInvocation.ExpectingInput && IsCollection(input))
             {
-                // -InputObject $rows: each element is a row, as if piped.
+                // -InputObject $rows: each element is a row, as if piped; their number is known, so progress shows percent and time left.
+                var items = (input is PSObject ps ? ps.BaseObject : input) as ICollection;
+                if (items != null) _runner.ExpectRows(items.Count);
                 foreach (var item in LanguagePrimitives.GetEnumerable(input)) SubmitRow(item);
             }
             else
@@ -237,7 +244,11 @@ namespace AutopilotExport.Commands
             ExportSummary summary;
             try
             {
-                summary = _runner.Complete(Sink);
+                lock (_runGate)
+                {
+                    if (_finished) return; // ended by a termination signal
+                    summary = _runner.Complete(Sink);
+                }
             }
             catch (ExportAbortedException ex)
             {
@@ -256,7 +267,7 @@ namespace AutopilotExport.Commands
                 return;
             }
             _finished = true;
-            WriteProgress(new ProgressRecord(ProgressId, ProgressActivity, "Done") { RecordType = ProgressRecordType.Completed });
+            WriteProgress(new ProgressRecord(RunWording.ProgressId, RunWording.ProgressActivity, "Done") { RecordType = ProgressRecordType.Completed });
 
             if (_options!.DryRun)
             {
@@ -276,8 +287,38 @@ namespace AutopilotExport.Commands
             base.StopProcessing();
         }
 
+        /// <summary>
+        /// The process is ending (SIGTERM) while the run is under way: cancel it, and once the pipeline thread is
+        /// between two rows, complete it here: the report gets its summary and a saved export its LastRunStatus.
+        /// Nothing can reach the pipeline any more, so the one line about it goes to standard error.
+        /// </summary>
+        private void EndOnTermination()
+        {
+            var runner = _runner;
+            if (runner == null || _finished) return;
+            _stopping = true;
+            try { runner.Cancel(); } catch (Exception) { }
+            if (!Monitor.TryEnter(_runGate, TimeSpan.FromSeconds(10))) return;
+            try
+            {
+                if (_finished) return;
+                _finished = true;
+                var summary = runner.Complete(null);
+                RecordLastRun(summary.StartedAt, summary.Status.ToString());
+                var c = summary.Counters;
+                Console.Error.WriteLine(Scrub(string.Format(CultureInfo.InvariantCulture,
+                    "Start-AutopilotExport: the process is ending; export '{0}' {1}: {2} of {3} exported, {4} failed{5}.",
+                    summary.ExportName, summary.Status, c.Exported, c.Received, c.Failed,
+                    summary.ReportPath != null ? ", report " + summary.ReportPath : "")));
+            }
+            catch (Exception) { /* the process is ending: never throw from here */ }
+            finally { Monitor.Exit(_runGate); }
+        }
+
         public void Dispose()
         {
+            try { _termination?.Dispose(); } catch (Exception) { }
+            _termination = null;
             // Reached after a stop (Ctrl+C, or a failure elsewhere in the pipeline) without EndProcessing: keep
             // the Cancelled result available in $global:AutopilotLastExportResult.
             try
@@ -296,7 +337,11 @@ namespace AutopilotExport.Commands
             try
             {
                 // PSObjects are read here, on the pipeline thread, inside Submit: the engine keeps plain data only.
-                _runner!.Submit(RecordReaders.For(row), row, Sink);
+                lock (_runGate)
+                {
+                    if (_finished) return; // ended by a termination signal
+                    _runner!.Submit(RecordReaders.For(row), row, Sink);
+                }
             }
             catch (ExportAbortedException ex)
             {
@@ -329,47 +374,17 @@ namespace AutopilotExport.Commands
             }
         }
 
-        private ErrorRecord RowError(RowProblemEvent p)
-        {
-            ErrorCategory category;
-            switch (p.ErrorId)
-            {
-                case ErrorIds.ProfileLimitExceeded: category = ErrorCategory.LimitsExceeded; break;
-                case ErrorIds.SendFailed:
-                case ErrorIds.ServiceUnavailable:
-                case ErrorIds.ListUnavailable: category = ErrorCategory.ConnectionError; break;
-                default:
-                    category = p.Outcome == RowOutcome.Failed ? ErrorCategory.WriteError : ErrorCategory.InvalidData;
-                    break;
-            }
-            var reason = Scrub(p.Reason);
-            var message = reason.StartsWith("Row ", StringComparison.Ordinal)
-                ? reason
-                : $"Row {p.RowNumber.ToString(CultureInfo.InvariantCulture)}{(string.IsNullOrEmpty(p.Email) ? "" : " (" + p.Email + ")")}: {reason}";
-            return new ErrorRecord(new Exception(message), p.ErrorId, category, p.Tag);
-        }
+        private ErrorRecord RowError(RowProblemEvent p) => RunWording.RowError(p, Scrub(p.Reason) + Advice(p.ErrorId));
+
+        private string Advice(string errorId) => RunWording.Advice(errorId, _keySource, _options?.ConnectionName ?? "");
 
         private void WriteRunProgress(ProgressEvent e)
         {
             var now = DateTime.UtcNow;
             if ((now - _lastProgress).TotalMilliseconds < 200) return;
             _lastProgress = now;
-            var c = e.Counters;
-            var skipped = c.Invalid + c.Duplicate + c.Failed;
-            var status = string.Format(CultureInfo.CurrentCulture, "{0:N0} received, {1:N0} exported{2}, {3:N0} profiles/s{4}",
-                c.Received, c.Exported,
-                skipped > 0 ? string.Format(CultureInfo.CurrentCulture, ", {0:N0} not exported", skipped) : "",
-                e.ProfilesPerSecond,
-                e.Eta.HasValue ? ", ETA " + FormatEta(e.Eta.Value) : "");
-            var record = new ProgressRecord(ProgressId, ProgressActivity, status)
-            {
-                SecondsRemaining = e.Eta.HasValue ? (int)Math.Min(int.MaxValue, Math.Max(0, e.Eta.Value.TotalSeconds)) : -1,
-            };
-            WriteProgress(record);
+            WriteProgress(RunWording.Progress(e));
         }
-
-        private static string FormatEta(TimeSpan eta) =>
-            eta.TotalHours >= 1 ? eta.ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture) : eta.ToString(@"m\:ss", CultureInfo.InvariantCulture);
 
         private void ReportDryRun(ExportSummary summary)
         {
@@ -388,14 +403,18 @@ namespace AutopilotExport.Commands
             _finished = true;
             var result = OutputConverter.ToOutput(ex.Summary, _segments);
             result.Status = ExportStatus.Failed.ToString();
-            result.ErrorMessage = Scrub(result.ErrorMessage ?? ex.Message);
-            WriteProgress(new ProgressRecord(ProgressId, ProgressActivity, "Stopped") { RecordType = ProgressRecordType.Completed });
+            result.ErrorId = ex.ErrorId;
+            result.ErrorMessage = Scrub(result.ErrorMessage ?? ex.Message) + Advice(ex.ErrorId);
+            WriteProgress(new ProgressRecord(RunWording.ProgressId, RunWording.ProgressActivity, "Stopped") { RecordType = ProgressRecordType.Completed });
             PublishResult(result);
             WriteObject(result);
             var category = ex.ErrorId == ErrorIds.Unauthorized ? ErrorCategory.AuthenticationError
                 : ex.ErrorId == ErrorIds.ServiceUnavailable || ex.ErrorId == ErrorIds.ListUnavailable ? ErrorCategory.ConnectionError
+                : ex.ErrorId == ErrorIds.RejectedForEveryRow ? ErrorCategory.InvalidData
                 : ErrorCategory.OperationStopped;
-            var error = new ErrorRecord(new InvalidOperationException(Scrub(ex.Message)), ex.ErrorId, category, _options?.ExportName);
+            // The result was written before the error; it is also the error's target, so a script that catches
+            // the error has the counts and the report path in $_.TargetObject (and in -OutVariable).
+            var error = new ErrorRecord(new InvalidOperationException(result.ErrorMessage), ex.ErrorId, category, result);
             ThrowTerminatingError(error);
         }
 
@@ -403,13 +422,17 @@ namespace AutopilotExport.Commands
         private void FinishCancelled()
         {
             if (_finished || _runner == null) return;
-            _finished = true;
             _stopping = true;
             ExportSummary summary;
             try
             {
                 _runner.Cancel();
-                summary = _runner.Complete(_ => { });
+                lock (_runGate)
+                {
+                    if (_finished) return;
+                    _finished = true;
+                    summary = _runner.Complete(_ => { });
+                }
             }
             catch (ExportAbortedException ex)
             {
@@ -436,17 +459,20 @@ namespace AutopilotExport.Commands
             {
                 WriteDebugSafe($"Could not set ${LastResultVariable}: {ex.Message}");
             }
-            if (_savedExport != null)
+            RecordLastRun(result.StartTime, result.Status);
+        }
+
+        /// <summary>Records the run on a saved export (LastRunAt, LastRunStatus).</summary>
+        private void RecordLastRun(DateTimeOffset startedAt, string status)
+        {
+            if (_savedExport == null) return;
+            try
             {
-                try
-                {
-                    var at = result.StartTime == default ? DateTimeOffset.Now : result.StartTime;
-                    Exports.RecordRun(_savedExport.Name, at, result.Status);
-                }
-                catch (Exception ex) when (ex is StateException || ex is IOException || ex is UnauthorizedAccessException)
-                {
-                    WriteDebugSafe($"Could not record the run on export '{_savedExport.Name}': {ex.Message}");
-                }
+                Exports.RecordRun(_savedExport.Name, startedAt == default ? DateTimeOffset.Now : startedAt, status);
+            }
+            catch (Exception ex) when (ex is StateException || ex is IOException || ex is UnauthorizedAccessException)
+            {
+                WriteDebugSafe($"Could not record the run on export '{_savedExport.Name}': {ex.Message}");
             }
         }
 
@@ -476,6 +502,8 @@ namespace AutopilotExport.Commands
         }
 
         private string Scrub(string? message) => SecretText.Scrub(message, _apiKey);
+
+        private bool Bound(string parameter) => MyInvocation.BoundParameters.ContainsKey(parameter);
 
         private static bool IsCollection(object? value)
         {

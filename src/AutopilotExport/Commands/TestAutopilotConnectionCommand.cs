@@ -2,7 +2,7 @@ using System;
 using System.Diagnostics;
 using System.Management.Automation;
 using AutopilotExport.Engine.Api;
-using AutopilotExport.Engine.Export;
+using AutopilotExport.Engine.Send;
 using AutopilotExport.Engine.State;
 
 namespace AutopilotExport.Commands
@@ -67,8 +67,9 @@ namespace AutopilotExport.Commands
             {
                 WriteVerbose($"GET /account at {endpoint.Host} for connection '{connection.Name}'.");
                 using var client = new AutopilotApiClient(endpoint, key);
-                // The key check takes its turn in the account's pace, shared with any export in this session (the API counts per key).
-                var account = Wait(ct => ApiPace.RunAsync(client, connection.RequestsPerSecond, client.GetAccountAsync, ct), TimeSpan.FromSeconds(30));
+                // The key check takes its turn in the account's pace, shared with any export in this session (the API counts
+                    // per key), and a 429 or a passing fault is retried as an export retries it.
+                var account = Wait(ct => KeyCheck.GetAccountAsync(client, connection.RequestsPerSecond, null, ct), KeyCheck.Budget);
                 result.Success = true;
                 result.StatusCode = 200;
                 result.InstanceId = account.InstanceId;

@@ -6,6 +6,7 @@ using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
 using AutopilotExport.Engine.Api;
+using AutopilotExport.Engine.Send;
 using AutopilotExport.Engine.State;
 
 namespace AutopilotExport.Commands
@@ -146,8 +147,9 @@ namespace AutopilotExport.Commands
             try
             {
                 using var client = new AutopilotApiClient(endpoint, key);
-                // The key check takes its turn in the account's pace, shared with any export in this session (the API counts per key).
-                var account = Wait(ct => Engine.Export.ApiPace.RunAsync(client, requestsPerSecond, client.GetAccountAsync, ct), TimeSpan.FromSeconds(30));
+                // The key check takes its turn in the account's pace, shared with any export in this session (the API counts
+                // per key), and a 429 or a passing fault is retried as an export retries it.
+                var account = Wait(ct => KeyCheck.GetAccountAsync(client, requestsPerSecond, null, ct), KeyCheck.Budget);
                 WriteVerbose($"The key is good: instance {account.InstanceId}.");
                 return account;
             }

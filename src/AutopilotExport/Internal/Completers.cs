@@ -7,6 +7,7 @@ using System.Management.Automation.Language;
 using System.Threading;
 using System.Threading.Tasks;
 using AutopilotExport.Engine.Api;
+using AutopilotExport.Engine.Send;
 using AutopilotExport.Engine.Export;
 using AutopilotExport.Engine.State;
 
@@ -104,7 +105,7 @@ namespace AutopilotExport.Commands
                 using var client = new AutopilotApiClient(endpoint, key);
                 // Off the pipeline thread, so no synchronization context can deadlock it; the call takes its turn in the
                 // account's pace like every other request of this session.
-                var lists = Task.Run(() => ApiPace.RunAsync(client, connection.RequestsPerSecond, client.GetListsAsync, cancel.Token));
+                var lists = Task.Run(() => ApiPace.RunOnceAsync(client, connection.RequestsPerSecond, client.GetListsAsync, cancel.Token));
                 if (!lists.Wait(ApiTimeout + TimeSpan.FromMilliseconds(250))) return Array.Empty<string>();
                 return lists.Result.Select(l => l.Title).Where(t => !string.IsNullOrWhiteSpace(t)).ToList();
             }

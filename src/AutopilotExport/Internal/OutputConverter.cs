@@ -82,6 +82,7 @@ namespace AutopilotExport.Commands
             Duration = s.Duration,
             StartTime = s.StartedAt,
             ReportPath = s.ReportPath,
+            ReportComplete = s.ReportPath != null && s.ReportComplete,
             SegmentDetails = (s.Segments ?? Array.Empty<SegmentSummary>()).Select(x => new AutopilotSegmentResult
             {
                 Segment = x.Name,
@@ -90,6 +91,7 @@ namespace AutopilotExport.Commands
                 Profiles = x.Profiles,
                 Exported = x.Exported,
             }).ToArray(),
+            ErrorId = s.FatalErrorId,
             ErrorMessage = s.FatalMessage,
         };
 

@@ -21,7 +21,12 @@ namespace AutopilotExport
         public TimeSpan Duration { get; set; }
         public DateTimeOffset StartTime { get; set; }
         public string? ReportPath { get; set; }
+        /// <summary>False when the row report could not be written to the end (a full disk); the counts still hold.</summary>
+        public bool ReportComplete { get; set; }
         public AutopilotSegmentResult[] SegmentDetails { get; set; } = Array.Empty<AutopilotSegmentResult>();
+        /// <summary>Why the run as a whole stopped (Unauthorized, ServiceUnavailable, RejectedForEveryRow, ...): the
+        /// same id as the error record's FullyQualifiedErrorId; null when the run went to the end.</summary>
+        public string? ErrorId { get; set; }
         public string? ErrorMessage { get; set; }
 
         public override string ToString() => $"{Export}: {Status} ({Exported} of {Received} exported)";

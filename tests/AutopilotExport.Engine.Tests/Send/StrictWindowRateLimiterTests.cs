@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using AutopilotExport.Engine.Export;
+using AutopilotExport.Engine.Send;
 
-namespace AutopilotExport.Engine.Tests.Export;
+namespace AutopilotExport.Engine.Tests.Send;
 
 public class StrictWindowRateLimiterTests
 {

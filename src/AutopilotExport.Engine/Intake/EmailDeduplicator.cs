@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace AutopilotExport.Engine.Export
+namespace AutopilotExport.Engine.Intake
 {
     /// <summary>
     /// Remembers which (email, segment) pairs a run has already taken, case-insensitively. Keeps a 128-bit

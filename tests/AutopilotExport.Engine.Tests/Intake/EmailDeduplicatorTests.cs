@@ -1,6 +1,6 @@
-using AutopilotExport.Engine.Export;
+using AutopilotExport.Engine.Intake;
 
-namespace AutopilotExport.Engine.Tests.Mapping;
+namespace AutopilotExport.Engine.Tests.Intake;
 
 public class EmailDeduplicatorTests
 {

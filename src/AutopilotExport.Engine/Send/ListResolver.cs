@@ -6,23 +6,23 @@ using System.Threading;
 using System.Threading.Tasks;
 using AutopilotExport.Engine.Api;
 
-namespace AutopilotExport.Engine.Export
+namespace AutopilotExport.Engine.Send
 {
     /// <summary>
-    /// Finds the Autopilot list for each segment by name, creating it when missing. Lists are read once per
+    /// Finds the destination's list for each segment by name, creating it when missing. Lists are read once per
     /// run; creation is serialised, and a create that may have landed without an answer is checked against
     /// the lists before it is tried again (POST /list is not idempotent; the contract says look names up first).
     /// </summary>
     internal sealed class ListResolver
     {
-        private readonly AutopilotApiClient _client;
+        private readonly IContactDestination _client;
         private readonly ResiliencePolicy _policy;
         private readonly Action<string> _verbose;
         private readonly SemaphoreSlim _gate = new SemaphoreSlim(1, 1);
         private readonly ConcurrentDictionary<string, ResolvedList> _resolved = new ConcurrentDictionary<string, ResolvedList>(StringComparer.OrdinalIgnoreCase);
         private List<ListInfo>? _existing;
 
-        public ListResolver(AutopilotApiClient client, ResiliencePolicy policy, Action<string> verbose)
+        public ListResolver(IContactDestination client, ResiliencePolicy policy, Action<string> verbose)
         {
             _client = client; _policy = policy; _verbose = verbose;
         }

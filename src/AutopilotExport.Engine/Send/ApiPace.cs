@@ -6,7 +6,7 @@ using System.Threading.RateLimiting;
 using System.Threading.Tasks;
 using AutopilotExport.Engine.Api;
 
-namespace AutopilotExport.Engine.Export
+namespace AutopilotExport.Engine.Send
 {
     /// <summary>
     /// One pace per Autopilot account and rate for the whole process. The API counts requests per key, so a
@@ -23,15 +23,18 @@ namespace AutopilotExport.Engine.Export
         private static readonly ConcurrentDictionary<string, RateLimiter> Limiters = new ConcurrentDictionary<string, RateLimiter>(StringComparer.Ordinal);
 
         /// <summary>The shared limiter for this client's account at this rate; null when <paramref name="requestsPerSecond"/> is 0 (no pacing).</summary>
-        internal static RateLimiter? For(AutopilotApiClient client, double requestsPerSecond)
+        internal static RateLimiter? For(AutopilotApiClient client, double requestsPerSecond) => For(client.AccountFingerprint, requestsPerSecond);
+
+        internal static RateLimiter? For(string accountFingerprint, double requestsPerSecond)
         {
             if (!(requestsPerSecond > 0)) return null;
-            var key = client.AccountFingerprint + "|" + requestsPerSecond.ToString("R", CultureInfo.InvariantCulture);
+            var key = accountFingerprint + "|" + requestsPerSecond.ToString("R", CultureInfo.InvariantCulture);
             return Limiters.GetOrAdd(key, _ => new StrictWindowRateLimiter(requestsPerSecond, Margin));
         }
 
-        /// <summary>Runs one call outside an export (such as the key check) in this account's pace: its place in the window is held until it has its answer.</summary>
-        public static async Task<T> RunAsync<T>(AutopilotApiClient client, double requestsPerSecond, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+        /// <summary>One call in its turn of the account's pace, not retried: for look-ups that must answer quickly or
+        /// not at all (tab completion asks the API for list names).</summary>
+        public static async Task<T> RunOnceAsync<T>(AutopilotApiClient client, double requestsPerSecond, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
         {
             var limiter = For(client, requestsPerSecond);
             using var lease = limiter != null ? await limiter.AcquireAsync(1, cancellationToken).ConfigureAwait(false) : null;

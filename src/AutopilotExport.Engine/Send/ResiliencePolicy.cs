@@ -8,7 +8,7 @@ using Polly.CircuitBreaker;
 using Polly.Retry;
 using Polly.Timeout;
 
-namespace AutopilotExport.Engine.Export
+namespace AutopilotExport.Engine.Send
 {
     /// <summary>What a retry is about to do, for counters and verbose output.</summary>
     internal readonly struct RetryNotice

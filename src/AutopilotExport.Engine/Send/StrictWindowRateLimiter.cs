@@ -5,7 +5,7 @@ using System.Threading;
 using System.Threading.RateLimiting;
 using System.Threading.Tasks;
 
-namespace AutopilotExport.Engine.Export
+namespace AutopilotExport.Engine.Send
 {
     /// <summary>
     /// Client-side pace for an API that counts requests in a strict sliding one-second window (Autopilot: 5 per

@@ -1,0 +1,23 @@
+namespace AutopilotExport.Engine
+{
+    /// <summary>Stable error ids: they appear in ErrorRecord.FullyQualifiedErrorId and in the row report.</summary>
+    public static class ErrorIds
+    {
+        public const string MissingEmail = "MissingEmail";
+        public const string InvalidEmail = "InvalidEmail";
+        public const string InvalidFieldValue = "InvalidFieldValue";
+        public const string MissingSegment = "MissingSegment";
+        public const string NullRow = "NullRow";
+        public const string DuplicateEmail = "DuplicateEmail";
+        public const string ProfileLimitExceeded = "ProfileLimitExceeded";
+        public const string RejectedByApi = "RejectedByApi";
+        public const string NotInEmailContactMap = "NotInEmailContactMap";
+        public const string SendFailed = "SendFailed";
+        public const string Unauthorized = "Unauthorized";
+        public const string ServiceUnavailable = "ServiceUnavailable";
+        public const string ListUnavailable = "ListUnavailable";
+        /// <summary>The API refused several contacts in a row for one reason that is not about the row (a custom
+        /// field name it does not take, a field sent with another type than it was created with): the run stops.</summary>
+        public const string RejectedForEveryRow = "RejectedForEveryRow";
+    }
+}

@@ -1,0 +1,53 @@
+using System.Collections.Generic;
+using AutopilotExport.Engine.Mapping;
+
+namespace AutopilotExport.Engine.Intake
+{
+    /// <summary>One received row on its way: done when every segment's contact has an answer.</summary>
+    internal sealed class RowTicket
+    {
+        public RowTicket(long row, object? tag, string email, int parts) { Row = row; Tag = tag; Email = email; Remaining = parts; }
+        public long Row { get; }
+        /// <summary>The caller's own input object, handed back with the row's error.</summary>
+        public object? Tag { get; }
+        public string Email { get; }
+        public int Remaining;
+        public RowFailure? Failure;
+    }
+
+    internal sealed class RowFailure
+    {
+        public RowFailure(string errorId, string reason, string segment, bool quiet) { ErrorId = errorId; Reason = reason; Segment = segment; Quiet = quiet; }
+        public string ErrorId { get; }
+        public string Reason { get; }
+        public string Segment { get; }
+        /// <summary>Counted and reported, but not raised as an error of its own (the run's one error says why).</summary>
+        public bool Quiet { get; }
+    }
+
+    /// <summary>One contact to send: a row's profile for one segment.</summary>
+    internal readonly struct Entry
+    {
+        public Entry(MappedProfile profile, string segment, RowTicket ticket, int bytes) { Profile = profile; Segment = segment; Ticket = ticket; Bytes = bytes; }
+        public MappedProfile Profile { get; }
+        public string Segment { get; }
+        public RowTicket Ticket { get; }
+        /// <summary>Upper bound of what the contact adds to a request body.</summary>
+        public int Bytes { get; }
+    }
+
+    /// <summary>Contacts for one bulk call, bounded by count and by bytes.</summary>
+    internal sealed class Batch
+    {
+        public Batch(int capacity, int overheadBytes) { Entries = new List<Entry>(capacity); Bytes = overheadBytes; }
+        public List<Entry> Entries { get; }
+        public int Bytes { get; private set; }
+        public int Count => Entries.Count;
+
+        public void Add(Entry entry)
+        {
+            Entries.Add(entry);
+            Bytes += entry.Bytes;
+        }
+    }
+}

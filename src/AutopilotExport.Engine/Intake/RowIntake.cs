@@ -1,0 +1,117 @@
+using System;
+using System.Collections.Generic;
+using AutopilotExport.Engine.Api;
+using AutopilotExport.Engine.Export;
+using AutopilotExport.Engine.Mapping;
+using AutopilotExport.Engine.Tally;
+
+namespace AutopilotExport.Engine.Intake
+{
+    /// <summary>
+    /// The pipeline thread's part of a run: map → de-duplicate → cap → batch by count and by bytes. Not
+    /// thread-safe; it never waits and never sends: full batches are handed back to the caller.
+    /// </summary>
+    internal sealed class RowIntake
+    {
+        private readonly ExportRunOptions _options;
+        private readonly IContactDestination _destination;
+        private readonly RunTally _tally;
+        private readonly RunMessages _messages;
+        private readonly ProfileMapper _mapper;
+        private readonly EmailDeduplicator _dedup = new EmailDeduplicator();
+        private readonly int _maxBytes;
+        private Batch _batch;
+        private bool _autoMatchTold;
+        private bool _capTold;
+        private long _accepted; // profiles taken for sending (the cap counts these)
+
+        public RowIntake(ExportRunOptions options, IContactDestination destination, RunTally tally, RunMessages messages)
+        {
+            _options = options; _destination = destination; _tally = tally; _messages = messages;
+            _mapper = new ProfileMapper(options.FieldMap, options.SegmentProperty);
+            _maxBytes = options.MaxBatchBytes > 0 ? Math.Min(options.MaxBatchBytes, destination.MaxBatchBytes) : destination.MaxBatchBytes;
+            _batch = NewBatch();
+        }
+
+        private Batch NewBatch() => new Batch(_options.BatchSize, _destination.BatchOverheadBytes);
+
+        /// <summary>Takes one row; a batch that became full is added to <paramref name="ready"/>.</summary>
+        public void Take(long rowNumber, IRecordReader? row, object? tag, List<Batch> ready)
+        {
+            var mapped = _mapper.Map(row);
+            if (!_autoMatchTold && _mapper.AutoMatchDescription != null)
+            {
+                _autoMatchTold = true;
+                _messages.Tell(new VerboseEvent("No field map given: matched " + _mapper.AutoMatchDescription + "."));
+            }
+            if (!mapped.Success)
+            {
+                _tally.Problem(rowNumber, tag, null, RowOutcome.Invalid, mapped.ErrorId!, mapped.Reason!, null, quiet: false);
+                return;
+            }
+            Accept(rowNumber, tag, mapped.Profile!, ready);
+        }
+
+        private void Accept(long rowNumber, object? tag, MappedProfile profile, List<Batch> ready)
+        {
+            IReadOnlyList<string> segments = profile.Segment != null ? new[] { profile.Segment } : _options.Segments;
+            if (segments.Count == 0)
+            {
+                _tally.Problem(rowNumber, tag, profile.Email, RowOutcome.Invalid, ErrorIds.MissingSegment,
+                    $"property '{_options.SegmentProperty}' (the segment) is empty and no segment was given for the run", null, quiet: false);
+                return;
+            }
+
+            var fresh = new List<string>(segments.Count);
+            long firstRow = 0;
+            foreach (var segment in segments)
+            {
+                if (_dedup.TryAdd(profile.Email, segment, rowNumber, out var first)) fresh.Add(segment);
+                else firstRow = first;
+            }
+            if (fresh.Count == 0)
+            {
+                _tally.Problem(rowNumber, tag, profile.Email, RowOutcome.Duplicate, ErrorIds.DuplicateEmail,
+                    $"'{profile.Email}' already came in row {firstRow} for segment '{segments[0]}'; the first row is kept", segments[0], quiet: false);
+                return;
+            }
+
+            if (_accepted >= _options.MaxProfiles)
+            {
+                var quiet = _capTold;
+                _capTold = true;
+                _tally.Problem(rowNumber, tag, profile.Email, RowOutcome.Failed, ErrorIds.ProfileLimitExceeded,
+                    $"the run reached its limit of {_options.MaxProfiles} profiles; this row and every later one are not sent", fresh[0], quiet);
+                return;
+            }
+            _accepted++;
+
+            var ticket = new RowTicket(rowNumber, tag, profile.Email, fresh.Count);
+            int bytes = _options.DryRun ? 0 : _destination.EstimateBytes(profile);
+            foreach (var segment in fresh)
+            {
+                var state = _tally.Take(segment);
+                if (_options.DryRun) continue;
+                if (_batch.Count > 0 && _batch.Bytes + bytes > _maxBytes) Close(ready);
+                _batch.Add(new Entry(profile, state.Name, ticket, bytes));
+                if (_batch.Count >= _options.BatchSize) Close(ready);
+            }
+            if (_options.DryRun) _tally.WouldExport(); // "would be exported"; the summary says DryRun
+        }
+
+        private void Close(List<Batch> ready)
+        {
+            ready.Add(_batch);
+            _batch = NewBatch();
+        }
+
+        /// <summary>The partly filled batch at the end of the input, if any.</summary>
+        public Batch? TakeRest()
+        {
+            if (_batch.Count == 0) return null;
+            var rest = _batch;
+            _batch = NewBatch();
+            return rest;
+        }
+    }
+}

@@ -1,0 +1,272 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+using AutopilotExport.Engine.Api;
+using AutopilotExport.Engine.Export;
+using AutopilotExport.Engine.Intake;
+using AutopilotExport.Engine.Tally;
+using Polly.CircuitBreaker;
+
+namespace AutopilotExport.Engine.Send
+{
+    /// <summary>
+    /// The background part of a run: take batches from the channel, find each segment's list, send, split a
+    /// rejected batch to isolate the bad rows, and check every answer. Each contact ends in the tally as
+    /// confirmed or failed with its reason; nothing here talks to the caller except through the run's messages.
+    /// </summary>
+    internal sealed class Senders
+    {
+        private const string NotSent = "not sent: the run stopped before this row's batch went out";
+
+        private readonly IContactDestination _destination;
+        private readonly ResiliencePolicy _policy;
+        private readonly ListResolver _lists;
+        private readonly RunTally _tally;
+        private readonly RunMessages _messages;
+        private readonly RunControl _control;
+        private readonly int _maxRetries;
+        private readonly int _maxBytes;
+        private readonly RejectionWatch _watch = new RejectionWatch();
+
+        public Senders(IContactDestination destination, ResiliencePolicy policy, ListResolver lists, RunTally tally, RunMessages messages,
+            RunControl control, int maxRetries, int maxBytes)
+        {
+            _destination = destination; _policy = policy; _lists = lists; _tally = tally; _messages = messages;
+            _control = control; _maxRetries = maxRetries; _maxBytes = maxBytes;
+        }
+
+        public async Task RunAsync(ChannelReader<Batch> reader)
+        {
+            var ct = _control.Token;
+            try
+            {
+                while (await reader.WaitToReadAsync(ct).ConfigureAwait(false))
+                {
+                    while (reader.TryRead(out var batch))
+                    {
+                        if (ct.IsCancellationRequested)
+                        {
+                            _tally.FailAll(batch.Entries, ErrorIds.SendFailed, NotSent, quiet: true);
+                            continue;
+                        }
+                        var number = _tally.BatchNumber();
+                        try
+                        {
+                            await SendAsync(batch.Entries, number, ct).ConfigureAwait(false);
+                        }
+                        catch (Exception ex)
+                        {
+                            // Never lose rows to an unexpected fault: they end as Failed with the reason.
+                            _tally.FailAll(batch.Entries, ErrorIds.SendFailed, "not sent: " + ex.Message, quiet: false);
+                        }
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // Cancelled or stopped: the runner accounts for what is left in the channel.
+            }
+        }
+
+        /// <summary>Fails the batches nobody took (the run was cancelled or had to stop).</summary>
+        public void FailLeftOver(ChannelReader<Batch> reader)
+        {
+            while (reader.TryRead(out var left)) _tally.FailAll(left.Entries, ErrorIds.SendFailed, NotSent, quiet: true);
+        }
+
+        public void FailNotSent(Batch batch) => _tally.FailAll(batch.Entries, ErrorIds.SendFailed, NotSent, quiet: true);
+
+        private bool Quiet(CancellationToken ct) => _control.StopId != null || ct.IsCancellationRequested;
+
+        private async Task SendAsync(List<Entry> entries, long number, CancellationToken ct)
+        {
+            // Resolve each segment's list; contacts of a segment whose list cannot be had fail with the reason.
+            var listIds = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            var sendable = entries;
+            if (!AllOneSegment(entries))
+            {
+                sendable = new List<Entry>(entries.Count);
+                foreach (var group in entries.GroupBy(e => e.Segment, StringComparer.OrdinalIgnoreCase))
+                {
+                    string? failure = await TryResolveListAsync(group.Key, listIds, ct).ConfigureAwait(false);
+                    if (failure != null)
+                    {
+                        _tally.FailAll(group, ErrorIds.ListUnavailable, failure, quiet: Quiet(ct));
+                        continue;
+                    }
+                    sendable.AddRange(group);
+                }
+            }
+            else if (entries.Count > 0)
+            {
+                // The usual case, one segment per batch: no grouping.
+                string? failure = await TryResolveListAsync(entries[0].Segment, listIds, ct).ConfigureAwait(false);
+                if (failure != null)
+                {
+                    _tally.FailAll(entries, ErrorIds.ListUnavailable, failure, quiet: Quiet(ct));
+                    return;
+                }
+            }
+            if (sendable.Count > 0) await SendPartAsync(sendable, number, listIds, ct).ConfigureAwait(false);
+        }
+
+        private static bool AllOneSegment(List<Entry> entries)
+        {
+            // Entries of one segment share the tally's name instance.
+            for (int i = 1; i < entries.Count; i++)
+                if (!ReferenceEquals(entries[i].Segment, entries[0].Segment)) return false;
+            return true;
+        }
+
+        private async Task<string?> TryResolveListAsync(string segment, Dictionary<string, string> listIds, CancellationToken ct)
+        {
+            try
+            {
+                var list = await _lists.ResolveAsync(segment, ct).ConfigureAwait(false);
+                listIds[segment] = list.Id;
+                return null;
+            }
+            catch (AutopilotApiException ex) when (ex.IsAuthFailure)
+            {
+                _control.Stop(ErrorIds.Unauthorized, AuthMessage(ex));
+                return "not sent: " + AuthMessage(ex);
+            }
+            catch (BrokenCircuitException ex)
+            {
+                _control.Stop(ErrorIds.ServiceUnavailable, OutageMessage(ex));
+                return "not sent: " + OutageMessage(ex);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return NotSent;
+            }
+            catch (Exception ex)
+            {
+                return $"the list for segment '{segment}' could not be found or created: {ex.Message}";
+            }
+        }
+
+        /// <summary>Sends one bulk call; a call the API rejects as a whole is split to isolate the bad rows.</summary>
+        private async Task SendPartAsync(List<Entry> entries, long number, Dictionary<string, string> listIds, CancellationToken ct)
+        {
+            if (ct.IsCancellationRequested)
+            {
+                _tally.FailAll(entries, ErrorIds.SendFailed, NotSent, quiet: true);
+                return;
+            }
+            var contacts = new OutgoingContact[entries.Count];
+            for (int i = 0; i < contacts.Length; i++) contacts[i] = new OutgoingContact(entries[i].Profile, listIds[entries[i].Segment]);
+            var payload = _destination.BuildPayload(contacts);
+            if (payload.Count > _maxBytes && entries.Count > 1)
+            {
+                // Intake bounds batches by an upper estimate; should the payload still be over, halve it unsent.
+                int half = entries.Count / 2;
+                await SendPartAsync(entries.GetRange(0, half), number, listIds, ct).ConfigureAwait(false);
+                await SendPartAsync(entries.GetRange(half, entries.Count - half), number, listIds, ct).ConfigureAwait(false);
+                return;
+            }
+
+            BulkUpsertResult result;
+            try
+            {
+                result = await _policy.ExecuteAsync($"batch {number} ({entries.Count} contacts)",
+                    token => _destination.SendBatchAsync(payload, token), ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // The call may or may not have landed; only confirmed contacts count as exported.
+                _tally.FailAll(entries, ErrorIds.SendFailed, "not confirmed: the run stopped while this row's batch was being sent", quiet: true);
+                return;
+            }
+            catch (AutopilotApiException ex) when (ex.IsAuthFailure)
+            {
+                _control.Stop(ErrorIds.Unauthorized, AuthMessage(ex));
+                _tally.FailAll(entries, ErrorIds.Unauthorized, "not sent: " + AuthMessage(ex), quiet: true);
+                return;
+            }
+            catch (BrokenCircuitException ex)
+            {
+                _control.Stop(ErrorIds.ServiceUnavailable, OutageMessage(ex));
+                _tally.FailAll(entries, ErrorIds.ServiceUnavailable, "not sent: " + OutageMessage(ex), quiet: true);
+                return;
+            }
+            catch (AutopilotApiException ex) when (!ex.IsTransient)
+            {
+                await SplitAsync(entries, number, listIds, ex, ct).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when (ex is AutopilotApiException || ex is Polly.Timeout.TimeoutRejectedException)
+            {
+                _tally.FailAll(entries, ErrorIds.SendFailed, $"not confirmed after {_maxRetries} retries: {ex.Message}", quiet: false);
+                return;
+            }
+
+            _messages.Tell(new VerboseEvent($"Batch {number}: {entries.Count} contacts sent, {result.ConfirmedCount} confirmed."));
+            // Never assume 200 means all were taken: the API may skip invalid items silently.
+            foreach (var entry in entries)
+            {
+                if (result.Confirms(entry.Profile.Email))
+                {
+                    _watch.Confirmed();
+                    _tally.Succeed(entry);
+                }
+                else
+                {
+                    _tally.Fail(entry, ErrorIds.NotInEmailContactMap,
+                        "the API answered 200 but did not confirm this email (it is missing from email_contact_map), so it was not stored", quiet: false);
+                }
+            }
+        }
+
+        private async Task SplitAsync(List<Entry> entries, long number, Dictionary<string, string> listIds, AutopilotApiException ex, CancellationToken ct)
+        {
+            var detail = ex.ApiMessage ?? ex.Message;
+            int? index = entries.Count == 1 ? 0 : _destination.RejectedIndex(ex, entries.Count);
+            if (index is int bad)
+            {
+                Reject(entries[bad], ex, detail, firstOfRequest: bad == 0);
+                if (entries.Count == 1) return;
+                // The contract: a rejected bulk call names the offending index. Take that one out and resend the rest.
+                var rest = new List<Entry>(entries);
+                rest.RemoveAt(bad);
+                _messages.Tell(new VerboseEvent($"Batch {number}: rejected ({detail}); resending the other {rest.Count} contacts."));
+                await SendPartAsync(rest, number, listIds, ct).ConfigureAwait(false);
+                return;
+            }
+
+            // Without an index, halve until the bad rows are alone.
+            _messages.Tell(new VerboseEvent($"Batch {number}: rejected as a whole ({ex.StatusCode}: {detail}); splitting {entries.Count} contacts to find the bad ones."));
+            int half = entries.Count / 2;
+            await SendPartAsync(entries.GetRange(0, half), number, listIds, ct).ConfigureAwait(false);
+            await SendPartAsync(entries.GetRange(half, entries.Count - half), number, listIds, ct).ConfigureAwait(false);
+        }
+
+        private void Reject(Entry entry, AutopilotApiException ex, string detail, bool firstOfRequest)
+        {
+            _tally.Fail(entry, ErrorIds.RejectedByApi, $"the API rejected this contact ({ex.StatusCode}): {detail}", quiet: Quiet(_control.Token));
+            if (!firstOfRequest)
+            {
+                // The contacts before it in the request were not refused: whatever the reason is, it is about rows.
+                _watch.Confirmed();
+                return;
+            }
+            if (_watch.Rejected(_destination.RejectionReason(ex)))
+            {
+                _control.Stop(ErrorIds.RejectedForEveryRow, string.Format(CultureInfo.InvariantCulture,
+                    "{0} at {1} rejected {2} contacts in a row for the same reason and stored none in between, so the reason is not about the rows " +
+                    "and the run stopped instead of sending every row to be refused alike: {3}",
+                    "The API", _destination.Endpoint, RejectionWatch.Threshold, detail));
+            }
+        }
+
+        private static string AuthMessage(AutopilotApiException ex) =>
+            $"Autopilot refused the API key ({ex.StatusCode}{(ex.ApiMessage != null ? ": " + ex.ApiMessage : "")}).";
+
+        private string OutageMessage(Exception ex) =>
+            $"Autopilot at {_destination.Endpoint} kept failing (most recent calls errored or timed out), so the run stopped instead of retrying for hours: {ex.Message}";
+    }
+}

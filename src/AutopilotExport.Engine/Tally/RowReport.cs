@@ -1,0 +1,111 @@
+using System;
+using System.IO;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using AutopilotExport.Engine.Export;
+
+namespace AutopilotExport.Engine.Tally
+{
+    /// <summary>
+    /// The row-level report: one JSON line per row that was not exported (row number, outcome, error id,
+    /// email, segment, reason) and a closing summary line. Written on the pipeline thread only. Holds
+    /// emails (personal data) but never the API key. A write that fails (a full disk, a file taken away) does
+    /// not end the export: the report stops there, <see cref="Problem"/> says why, and the run goes on.
+    /// </summary>
+    internal sealed class RowReport : IDisposable
+    {
+        private static readonly JsonWriterOptions Options = new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        private readonly Stream _stream;
+        private bool _disposed;
+
+        public RowReport(string path)
+        {
+            Path = System.IO.Path.GetFullPath(path);
+            _stream = Open(Path);
+        }
+
+        /// <summary>Over a stream the caller opened (tests give one that fails).</summary>
+        internal RowReport(string path, Stream stream)
+        {
+            Path = path;
+            _stream = stream;
+        }
+
+        /// <summary>Creates the report file. Kept apart: how the file is opened is a security decision of its own.</summary>
+        private static Stream Open(string fullPath)
+        {
+            var dir = System.IO.Path.GetDirectoryName(fullPath);
+            if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+            // The report holds email addresses: owner-only, and never through a link planted at the path.
+            return State.PrivateFile.CreateOwnerOnly(fullPath, 64 * 1024);
+        }
+
+        public string Path { get; }
+
+        /// <summary>Why the report stopped being written; null while every line was written.</summary>
+        public string? Problem { get; private set; }
+
+        public void WriteRow(RowProblemEvent row, string? segment) => Write(w =>
+        {
+            w.WriteStartObject();
+            w.WriteNumber("row", row.RowNumber);
+            w.WriteString("outcome", row.Outcome.ToString());
+            w.WriteString("errorId", row.ErrorId);
+            if (row.Email != null) w.WriteString("email", row.Email); else w.WriteNull("email");
+            if (segment != null) w.WriteString("segment", segment);
+            w.WriteString("reason", row.Reason);
+            w.WriteEndObject();
+        });
+
+        public void WriteSummary(ExportSummary s) => Write(w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartObject("summary");
+            w.WriteString("export", s.ExportName);
+            w.WriteString("connection", s.ConnectionName);
+            w.WriteString("status", s.Status.ToString());
+            w.WriteBoolean("whatIf", s.DryRun);
+            w.WriteNumber("received", s.Counters.Received);
+            w.WriteNumber("exported", s.Counters.Exported);
+            w.WriteNumber("invalid", s.Counters.Invalid);
+            w.WriteNumber("duplicate", s.Counters.Duplicate);
+            w.WriteNumber("failed", s.Counters.Failed);
+            w.WriteNumber("batches", s.Counters.Batches);
+            w.WriteNumber("requests", s.Counters.Requests);
+            w.WriteNumber("retries", s.Counters.Retries);
+            w.WriteNumber("throttled", s.Counters.Throttled);
+            w.WriteString("startedAt", s.StartedAt);
+            w.WriteNumber("durationSeconds", Math.Round(s.Duration.TotalSeconds, 3));
+            if (s.FatalErrorId != null) { w.WriteString("errorId", s.FatalErrorId); w.WriteString("error", s.FatalMessage); }
+            w.WriteEndObject();
+            w.WriteEndObject();
+        });
+
+        private void Write(Action<Utf8JsonWriter> line)
+        {
+            if (_disposed || Problem != null) return;
+            try
+            {
+                using (var w = new Utf8JsonWriter(_stream, Options)) line(w);
+                _stream.WriteByte((byte)'\n');
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                Problem = ex.Message;
+            }
+        }
+
+        public void Dispose()
+        {
+            if (_disposed) return;
+            _disposed = true;
+            try { _stream.Dispose(); }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                // The last buffered lines could not be written.
+                Problem ??= ex.Message;
+            }
+        }
+    }
+}
