@@ -101,16 +101,18 @@ public sealed class RunOutcomeCommandTests : ModuleTestBase
     [Fact]
     public void A_report_on_a_full_disk_is_a_warning_and_the_result_says_it_is_incomplete()
     {
-        if (!File.Exists("/dev/full")) return; // Linux: every write fails with "no space left on device"
+        using var disk = AutopilotExport.Tests.Shared.TinyDisk.Mount(32); // the report outgrows it: "no space left on device"
+        var reportPath = Path.Combine(disk.Path, "report.jsonl");
         CreateConnection();
         var r = Run(@"1..3000 | ForEach-Object { [pscustomobject]@{ Email = $(if ($_ % 3 -eq 0) { ""bad$_"" } else { ""ok$_@example.com"" }) } } |
-            Start-AutopilotExport -Connection Emu -Segment Full -ReportPath /dev/full -ErrorAction SilentlyContinue");
+            Start-AutopilotExport -Connection Emu -Segment Full -ReportPath '" + reportPath + @"' -ErrorAction SilentlyContinue");
         Assert.Null(r.Thrown);
         var result = Assert.Single(r.Output, IsResult);
         Assert.Equal(("CompletedWithErrors", 2000L, 1000L, false),
             ((string)Prop(result, "Status")!, (long)Prop(result, "Exported")!, (long)Prop(result, "Invalid")!, (bool)Prop(result, "ReportComplete")!));
         var warning = Assert.Single(r.Warnings);
         Assert.Contains("incomplete", warning);
+        Assert.Contains(reportPath, warning);
         Assert.Equal(2000, Emulator.Contacts().Count);
     }
 

@@ -168,8 +168,9 @@ public class RunOutcomeTests : IAsyncLifetime
     [Fact]
     public void A_report_that_cannot_be_written_is_a_warning_and_the_export_goes_on()
     {
-        if (!File.Exists("/dev/full")) return; // a device whose every write fails with "no space left" (Linux)
-        using var runner = Runner(new Hashtable { ["Email"] = "Mail" }, o => o.ReportPath = "/dev/full");
+        using var disk = AutopilotExport.Tests.Shared.TinyDisk.Mount(32); // the report outgrows it: "no space left on device"
+        var reportPath = Path.Combine(disk.Path, "report.jsonl");
+        using var runner = Runner(new Hashtable { ["Email"] = "Mail" }, o => o.ReportPath = reportPath);
         var rows = Enumerable.Range(1, 3000).Select(i => (IRecordReader)new TestRecord(("Mail", i % 3 == 0 ? $"bad{i}" : $"ok{i}@example.com")));
         var events = new List<RunEvent>();
         var summary = RunAll(runner, rows, events);
@@ -179,7 +180,7 @@ public class RunOutcomeTests : IAsyncLifetime
         Assert.False(summary.ReportComplete);
         Assert.Equal(1000, events.OfType<RowProblemEvent>().Count());
         var warning = Assert.Single(events.OfType<WarningEvent>());
-        Assert.Contains("/dev/full", warning.Message);
+        Assert.Contains(reportPath, warning.Message);
         Assert.Contains("incomplete", warning.Message);
     }
 
