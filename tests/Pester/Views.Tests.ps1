@@ -53,6 +53,15 @@ Describe 'Format views at 80 columns' {
                 SegmentProperty = $null; MaxProfiles = 100000; FieldMap = 'Email<-Mail; FirstName<-GivenName'
                 CreatedAt = $now; ModifiedAt = $now; LastRunAt = $now; LastRunStatus = 'CompletedWithErrors'
             }
+            'AutopilotExport.AutopilotExportRun'            = [pscustomobject]@{
+                PSTypeName = 'AutopilotExport.AutopilotExportRun'
+                Id = '20261130-235900-1a2b3c4d'; Export = 'weekly-vip1'; Connection = 'production'; Status = 'CompletedWithErrors'
+                StartTime = $now; EndTime = $now; Duration = [timespan]::FromSeconds(3723)
+                Received = 1234567; Exported = 1234567; Unchanged = 1234567; Removed = 123456; Invalid = 123456; Duplicate = 123456
+                Failed = 123456; Batches = 12346; Retries = 12; Throttled = 3; Segments = [string[]]@('VIP customers'); SyncMode = 'Mirror'
+                Full = $false; ReportPath = '/var/log/autopilot/weekly-vip1.jsonl'; ErrorId = $null; Message = $null; ProcessId = 4242
+                MachineName = 'scheduler01'
+            }
         }
 
         function Get-TableText {
@@ -67,7 +76,7 @@ Describe 'Format views at 80 columns' {
 
     It 'shows every column of the <_> table at 80 columns, and no line is wider' -ForEach @(
         'AutopilotExport.AutopilotExportResult', 'AutopilotExport.AutopilotSegmentResult', 'AutopilotExport.AutopilotConnection',
-        'AutopilotExport.AutopilotConnectionTestResult', 'AutopilotExport.AutopilotExportDefinition'
+        'AutopilotExport.AutopilotConnectionTestResult', 'AutopilotExport.AutopilotExportDefinition', 'AutopilotExport.AutopilotExportRun'
     ) {
         $lines = @(Get-TableText $Samples[$_])
         $lines.Count | Should -Be 3 -Because 'a header, a rule and one row'
@@ -89,6 +98,8 @@ Describe 'Format views at 80 columns' {
         @{ Type = 'AutopilotExport.AutopilotConnection'; Expected = 'KeyProtection\s*:\s*AES-256 \+ HMAC, owner-only key file' }
         @{ Type = 'AutopilotExport.AutopilotExportDefinition'; Expected = 'FieldMap\s*:\s*Email<-Mail; FirstName<-GivenName' }
         @{ Type = 'AutopilotExport.AutopilotSegmentResult'; Expected = 'ListId\s*:\s*contactlist_06444749-9C0F-4894-9A23-D6872F9B6EF8' }
+        @{ Type = 'AutopilotExport.AutopilotExportRun'; Expected = 'Removed\s*:\s*123456' }
+        @{ Type = 'AutopilotExport.AutopilotExportRun'; Expected = 'ReportPath\s*:\s*/var/log/autopilot/weekly-vip1.jsonl' }
     ) {
         $text = $Samples[$Type] | Format-List | Out-String -Width 80
         $text | Should -Match $Expected
