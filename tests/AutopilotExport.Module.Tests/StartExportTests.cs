@@ -359,11 +359,13 @@ public sealed class StartExportTests : ModuleTestBase
         var r = Run("$rows = @([pscustomobject]@{ Email = 'i1@example.com' }, [pscustomobject]@{ Email = 'i2@example.com' }); Start-AutopilotExport -Connection Emu -Segment Direct -InputObject $rows");
         AssertCounts(ResultOf(r), 2, 2, 0, 0, 0);
 
+        // A forgotten pipe: no row at all is NoInput (issue 12), not a silent Succeeded, and a warning says so.
         var none = Run("Start-AutopilotExport -Connection Emu -Segment Direct");
         Assert.Empty(none.Errors);
         var result = ResultOf(none);
         AssertCounts(result, 0, 0, 0, 0, 0);
-        Assert.Equal("Succeeded", Prop(result, "Status"));
+        Assert.Equal("NoInput", Prop(result, "Status"));
+        Assert.StartsWith("No input came in", Assert.Single(none.Warnings));
     }
 
     [Fact]
