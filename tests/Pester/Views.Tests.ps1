@@ -53,6 +53,14 @@ Describe 'Format views at 80 columns' {
                 SegmentProperty = $null; MaxProfiles = 100000; FieldMap = 'Email<-Mail; FirstName<-GivenName'
                 CreatedAt = $now; ModifiedAt = $now; LastRunAt = $now; LastRunStatus = 'CompletedWithErrors'
             }
+            'AutopilotExport.AutopilotExportRun'            = [pscustomobject]@{
+                PSTypeName = 'AutopilotExport.AutopilotExportRun'
+                Id = '20261130-235900-0a1b2c3d'; Export = 'weekly-vip1'; Connection = 'production'; Status = 'CompletedWithErrors'
+                StartTime = $now; EndTime = $now; Duration = [timespan]::FromSeconds(3723)
+                Received = 1234567; Exported = 1234567; Unchanged = 1234567; Removed = 123456; Invalid = 123456; Duplicate = 1234567
+                Failed = 123456; Batches = 12346; Retries = 12; Throttled = 3; Segments = [string[]]@('VIP customers'); SyncMode = 'Incremental'
+                Full = $false; ReportPath = '/var/log/autopilot/weekly-vip1.jsonl'; ErrorId = $null; Message = $null; ProcessId = 4242; MachineName = 'host'
+            }
         }
 
         function Get-TableText {
@@ -67,7 +75,7 @@ Describe 'Format views at 80 columns' {
 
     It 'shows every column of the <_> table at 80 columns, and no line is wider' -ForEach @(
         'AutopilotExport.AutopilotExportResult', 'AutopilotExport.AutopilotSegmentResult', 'AutopilotExport.AutopilotConnection',
-        'AutopilotExport.AutopilotConnectionTestResult', 'AutopilotExport.AutopilotExportDefinition'
+        'AutopilotExport.AutopilotConnectionTestResult', 'AutopilotExport.AutopilotExportDefinition', 'AutopilotExport.AutopilotExportRun'
     ) {
         $lines = @(Get-TableText $Samples[$_])
         $lines.Count | Should -Be 3 -Because 'a header, a rule and one row'
