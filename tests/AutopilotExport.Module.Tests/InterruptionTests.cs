@@ -134,13 +134,9 @@ public sealed class InterruptionTests : ModuleTestBase
         using var ps = PowerShell.Create();
         ps.Runspace = Session.Runspace;
         ps.AddScript($$"""
-            $caught = @()
-            try {
-                1..5000 | ForEach-Object { [pscustomobject]@{ Email = "rv$_@example.com" } } |
-                    Start-AutopilotExport -Connection Emu -Segment Revoked -RequestsPerSecond 0 -Concurrency {{Concurrency}}
-            }
-            catch { $caught += $_ }
-            $caught
+            $r = 1..5000 | ForEach-Object { [pscustomobject]@{ Email = "rv$_@example.com" } } |
+                Start-AutopilotExport -Connection Emu -Segment Revoked -RequestsPerSecond 0 -Concurrency {{Concurrency}}
+            $r
             $global:AutopilotLastExportResult
             """);
         var async = ps.BeginInvoke();
@@ -155,19 +151,19 @@ public sealed class InterruptionTests : ModuleTestBase
         var elapsed = clock.Elapsed;
         var output = ps.EndInvoke(async).Where(o => o != null).ToList();
 
-        // Exactly one terminating error, Unauthorized, and no per-row error storm.
-        Assert.Empty(ps.Streams.Error);
-        var error = Assert.IsType<ErrorRecord>(Assert.Single(output, o => o.BaseObject is ErrorRecord).BaseObject);
+        // Exactly one error, Unauthorized (non-terminating: the script's assignment gets the result), and no per-row error storm.
+        var error = Assert.Single(ps.Streams.Error);
         Assert.Equal("Unauthorized" + ErrorIdSuffix, error.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.AuthenticationError, error.CategoryInfo.Category);
         Assert.DoesNotContain(TestKey, error.ToString());
 
-        // The Failed result was written before the error and published; its counts add up.
+        // The Failed result reached $r, was published, and is the error's target; its counts add up.
         var results = output.Where(IsResult).ToList();
         Assert.Equal(2, results.Count);
         Assert.Same(results[0].BaseObject, results[1].BaseObject);
+        Assert.Same(results[0].BaseObject, error.TargetObject);
         var result = results[0];
-        Assert.Equal("Failed", Prop<string>(result, "Status"));
+        Assert.Equal(("Failed", "Unauthorized"), (Prop<string>(result, "Status"), Prop<string>(result, "ErrorId")));
         Assert.Contains("refused the API key (401", Prop<string>(result, "ErrorMessage"));
         var c = Counts(result);
         Assert.Equal(c.Received, c.Exported + c.Invalid + c.Duplicate + c.Failed);

@@ -85,10 +85,12 @@ public sealed class RowReportFileTests : ModuleTestBase
         File.CreateSymbolicLink(link, target);
         Session.SetVariable("ReportFile", link);
 
-        var r = Run($"try {{ {OneBadRow} | Start-AutopilotExport -Connection Emu -Segment Reported -ReportPath $ReportFile }} catch {{ $_ }}");
-        var error = Assert.IsType<ErrorRecord>(r.Output.Single().BaseObject);
-        Assert.Equal("ReportPathUnavailable" + Suffix, error.FullyQualifiedErrorId);
+        var r = Run($"{OneBadRow} | Start-AutopilotExport -Connection Emu -Segment Reported -ReportPath $ReportFile");
+        var (result, error) = FailedRun(r, "ReportPathUnavailable");
+        Assert.Single(r.Errors);
+        Assert.Equal((0L, (string?)null), (Prop<long>(result, "Received"), Prop<string?>(result, "ReportPath")));
         Assert.Contains("symbolic link", error.Exception.Message);
+        StoppedRun(Run($"try {{ {OneBadRow} | Start-AutopilotExport -Connection Emu -Segment Reported -ReportPath $ReportFile -ErrorAction Stop; 'not stopped' }} catch {{ $_ }}"), "ReportPathUnavailable");
         if (planted == "link to a file") Assert.Equal("precious\n", File.ReadAllText(target));
         else Assert.False(File.Exists(target));
         Assert.Equal(0, Emulator.Stats().TotalRequests);
@@ -99,8 +101,10 @@ public sealed class RowReportFileTests : ModuleTestBase
     {
         Directory.CreateDirectory(Path.Combine(Work, "run.jsonl"));
         Session.SetVariable("ReportFile", Path.Combine(Work, "run.jsonl"));
-        var r = Run($"try {{ {OneBadRow} | Start-AutopilotExport -Connection Emu -Segment Reported -ReportPath $ReportFile }} catch {{ $_ }}");
-        Assert.Equal("ReportPathUnavailable" + Suffix, Assert.IsType<ErrorRecord>(r.Output.Single().BaseObject).FullyQualifiedErrorId);
+        var r = Run($"{OneBadRow} | Start-AutopilotExport -Connection Emu -Segment Reported -ReportPath $ReportFile");
+        FailedRun(r, "ReportPathUnavailable");
+        Assert.Single(r.Errors);
+        StoppedRun(Run($"try {{ {OneBadRow} | Start-AutopilotExport -Connection Emu -Segment Reported -ReportPath $ReportFile -ErrorAction Stop; 'not stopped' }} catch {{ $_ }}"), "ReportPathUnavailable");
         Assert.Equal(0, Emulator.Stats().TotalRequests);
     }
 }

@@ -39,30 +39,35 @@ public sealed class RunOutcomeCommandTests : ModuleTestBase
     {
         CreateConnection();
         var r = Run(@"
-            $caught = $null
-            try {
-                1..500 | ForEach-Object { [pscustomobject]@{ Email = ""u$_@example.com""; Tier = 'gold' } } |
-                    Start-AutopilotExport -Connection Emu -Segment VIP -FieldMap @{ Email = 'Email'; Custom = @{ ""Loyalty`tTier"" = 'Tier' } } -OutVariable run
-            }
-            catch { $caught = $_ }
-            $caught
-            'outvariable:' + $run.Count
-            $caught.TargetObject.ErrorId");
-        Assert.Null(r.Thrown);
-        var caught = Assert.IsType<ErrorRecord>(Assert.Single(r.Output, o => o.BaseObject is ErrorRecord).BaseObject);
-        Assert.Equal("RejectedForEveryRow" + Suffix, caught.FullyQualifiedErrorId);
-        Assert.Equal(ErrorCategory.InvalidData, caught.CategoryInfo.Category);
-        Assert.Contains("custom field names and types", caught.Exception.Message);
+            $r = 1..500 | ForEach-Object { [pscustomobject]@{ Email = ""u$_@example.com""; Tier = 'gold' } } |
+                Start-AutopilotExport -Connection Emu -Segment VIP -FieldMap @{ Email = 'Email'; Custom = @{ ""Loyalty`tTier"" = 'Tier' } } -OutVariable run
+            $r
+            'outvariable:' + $run.Count");
+        var (result, error) = ExportResults.FailedRun(r, "RejectedForEveryRow");
+        Assert.Equal(ErrorCategory.InvalidData, error.CategoryInfo.Category);
+        Assert.Contains("custom field names and types", error.Exception.Message);
         Assert.Contains("outvariable:1", r.Output.Select(o => o.BaseObject as string));
-        Assert.Contains("RejectedForEveryRow", r.Output.Select(o => o.BaseObject as string));
-
-        var result = Assert.Single(r.Output, IsResult);
-        Assert.Same(result.BaseObject, caught.TargetObject);
+        Assert.Same(result.BaseObject, error.TargetObject);
         Assert.Equal(("Failed", "RejectedForEveryRow", 500L, 0L, 500L),
             ((string)Prop(result, "Status")!, (string)Prop(result, "ErrorId")!, (long)Prop(result, "Received")!, (long)Prop(result, "Exported")!, (long)Prop(result, "Failed")!));
-        Assert.InRange(r.Errors.Count, 1, 5); // the few refusals that showed the rule, not 500
+        // The few refusals that showed the rule (not 500), then the run's one error.
+        Assert.InRange(r.Errors.Count(e => e.FullyQualifiedErrorId == "RejectedByApi" + Suffix), 1, 5);
+        Assert.Equal(r.Errors.Count - 1, r.Errors.Count(e => e.FullyQualifiedErrorId == "RejectedByApi" + Suffix));
         Assert.InRange(Emulator.Stats().Requests.Where(x => x.Route == "POST /v1/contacts").Sum(x => x.Count), 5, 9);
         Assert.Empty(Emulator.Contacts());
+
+        Emulator.Reset();
+        var stopped = Run(@"try {
+                1..500 | ForEach-Object { [pscustomobject]@{ Email = ""u$_@example.com""; Tier = 'gold' } } |
+                    Start-AutopilotExport -Connection Emu -Segment VIP -FieldMap @{ Email = 'Email'; Custom = @{ ""Loyalty`tTier"" = 'Tier' } } -ErrorAction Stop
+                'not stopped'
+            } catch { $_ }");
+        // -ErrorAction Stop applies to every error the command writes: the first refused row's error (always written
+        // before the run's own) already ends the command, and no request follows.
+        Assert.Null(stopped.Thrown);
+        Assert.DoesNotContain(stopped.Output, o => o.BaseObject as string == "not stopped");
+        Assert.Equal("RejectedByApi" + Suffix, Assert.IsType<ErrorRecord>(stopped.Output.Last().BaseObject).FullyQualifiedErrorId);
+        Assert.InRange(Emulator.Stats().Requests.Where(x => x.Route == "POST /v1/contacts").Sum(x => x.Count), 1, 9);
     }
 
     [Fact]
@@ -70,17 +75,18 @@ public sealed class RunOutcomeCommandTests : ModuleTestBase
     {
         Environment.SetEnvironmentVariable("AUTOPILOT_API_KEY", "sk-STALE-1234567890");
         RunClean("$null = New-AutopilotConnection -Name Env -BaseUri $BaseUri -AcceptDataPrivacy -SkipValidation");
-        var r = Run(@"try { @{ Email = 'a@example.com' } | Start-AutopilotExport -Connection Env -Segment VIP } catch { $_ }");
-        var error = Assert.IsType<ErrorRecord>(Assert.Single(r.Output, o => o.BaseObject is ErrorRecord).BaseObject);
-        Assert.Equal("Unauthorized" + Suffix, error.FullyQualifiedErrorId);
+        var r = Run(@"@{ Email = 'a@example.com' } | Start-AutopilotExport -Connection Env -Segment VIP");
+        var (result, error) = ExportResults.FailedRun(r, "Unauthorized");
+        Assert.Single(r.Errors);
+        Assert.Equal(error.Exception.Message, (string)Prop(result, "ErrorMessage")!);
         Assert.Contains("$env:AUTOPILOT_API_KEY", error.Exception.Message);
         Assert.DoesNotContain("-Force", error.Exception.Message);
         Assert.DoesNotContain("sk-STALE", r.AllText());
 
         CreateConnection("Stored");
         Emulator.SetApiKey("sk-ROTATED-0000000000");
-        var stored = Run(@"try { @{ Email = 'a@example.com' } | Start-AutopilotExport -Connection Stored -Segment VIP } catch { $_ }");
-        var storedError = Assert.IsType<ErrorRecord>(Assert.Single(stored.Output, o => o.BaseObject is ErrorRecord).BaseObject);
+        var stored = Run(@"try { @{ Email = 'a@example.com' } | Start-AutopilotExport -Connection Stored -Segment VIP -ErrorAction Stop; 'not stopped' } catch { $_ }");
+        var storedError = ExportResults.StoppedRun(stored, "Unauthorized");
         Assert.Contains("New-AutopilotConnection -Name 'Stored' -Force", storedError.Exception.Message);
         Assert.DoesNotContain("AUTOPILOT_API_KEY", storedError.Exception.Message);
     }

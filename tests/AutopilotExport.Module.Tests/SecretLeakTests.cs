@@ -105,7 +105,7 @@ public sealed class SecretLeakTests : ModuleTestBase
         Assert.True(async.AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(20)));
         var revoked = string.Join("\n", ps.EndInvoke(async).Where(o => o != null).Select(o => o.BaseObject is ErrorRecord e ? e + " " + e.FullyQualifiedErrorId : o.ToString()))
             + string.Join("\n", ps.Streams.Verbose.Select(v => v.Message)) + string.Join("\n", ps.Streams.Debug.Select(v => v.Message))
-            + string.Join("\n", ps.Streams.Error.Select(e => e + " " + e.Exception));
+            + string.Join("\n", ps.Streams.Error.Select(e => e + " " + e.FullyQualifiedErrorId + " " + e.Exception));
         Assert.Contains("Unauthorized,", revoked);
 
         foreach (var text in new[] { r.AllText(), revoked, Session.Host.Capture.Text })

@@ -235,36 +235,42 @@ public sealed class StartExportTests : ModuleTestBase
     }
 
     [Fact]
-    public void Wrong_key_ends_with_one_terminating_Unauthorized_error_and_no_request_storm()
+    public void Wrong_key_ends_with_a_Failed_result_one_Unauthorized_error_and_no_request_storm()
     {
         Session.SetVariable("WrongKey", ModuleSession.Secure("sk-WRONG-0a1b2c3d4e"));
         RunClean("$null = New-AutopilotConnection -Name Bad -ApiKey $WrongKey -BaseUri $BaseUri -AcceptDataPrivacy -SkipValidation");
         Emulator.Reset();
 
+        // The scheduled-script form: the assignment gets the result although the run failed as a whole.
         var r = Run(@"
-            $caught = $null
-            try { 1..500 | ForEach-Object { [pscustomobject]@{ Email = ""u$_@example.com"" } } | Start-AutopilotExport -Connection Bad -Segment VIP }
-            catch { $caught = $_ }
-            $caught
+            $r = 1..500 | ForEach-Object { [pscustomobject]@{ Email = ""u$_@example.com"" } } | Start-AutopilotExport -Connection Bad -Segment VIP
+            $r
             $global:AutopilotLastExportResult");
         Assert.Null(r.Thrown);
-        Assert.Empty(r.Errors); // no per-row error storm
-        var caught = Assert.Single(r.Output, o => o.BaseObject is ErrorRecord).BaseObject as ErrorRecord;
-        Assert.Equal("Unauthorized" + Suffix, caught!.FullyQualifiedErrorId);
-        Assert.Equal(ErrorCategory.AuthenticationError, caught.CategoryInfo.Category);
+        var error = Assert.Single(r.Errors); // the run's one error, no per-row error storm
+        Assert.Equal("Unauthorized" + Suffix, error.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.AuthenticationError, error.CategoryInfo.Category);
 
         var results = r.Output.Where(o => o.BaseObject.GetType().FullName == "AutopilotExport.AutopilotExportResult").ToList();
-        Assert.Equal(2, results.Count); // written before the error, and in $global:AutopilotLastExportResult
+        Assert.Equal(2, results.Count); // in $r, and in $global:AutopilotLastExportResult
         Assert.Same(results[0].BaseObject, results[1].BaseObject);
+        Assert.Same(results[0].BaseObject, error.TargetObject);
         Assert.Equal("Failed", Prop(results[0], "Status"));
+        Assert.Equal("Unauthorized", Prop(results[0], "ErrorId"));
         Assert.Equal(0L, Prop(results[0], "Exported"));
         Assert.False(string.IsNullOrEmpty((string?)Prop(results[0], "ErrorMessage")));
 
         Assert.Empty(Emulator.Contacts());
         var stats = Emulator.Stats();
-        Assert.InRange(stats.TotalRequests, 1, 5); // the first 401 stops the run: at most one per sender
+        Assert.InRange(stats.TotalRequests, 1, 5); // the first 401 stops the run: at most one per sender, none after it
         Assert.Equal(stats.TotalRequests, stats.Requests.Where(x => x.Status == 401).Sum(x => x.Count));
         Assert.DoesNotContain("sk-WRONG-0a1b2c3d4e", r.AllText());
+
+        // -ErrorAction Stop makes the same error terminating, after the result was written.
+        Emulator.Reset();
+        var stopped = Run(@"try { 1..500 | ForEach-Object { [pscustomobject]@{ Email = ""u$_@example.com"" } } | Start-AutopilotExport -Connection Bad -Segment VIP -ErrorAction Stop; 'not stopped' } catch { $_ }");
+        Assert.Same(Assert.Single(stopped.Output, ExportResults.IsResult).BaseObject, ExportResults.StoppedRun(stopped, "Unauthorized").TargetObject);
+        Assert.InRange(Emulator.Stats().TotalRequests, 1, 5);
     }
 
     [Fact]
@@ -316,8 +322,12 @@ public sealed class StartExportTests : ModuleTestBase
         AssertCounts(ResultOf(capped), 3, 1, 0, 0, 2);
         Assert.Equal("CompletedWithErrors", Prop(RunClean("Get-AutopilotExport Nightly").Output.Single(), "LastRunStatus"));
 
-        var missing = Run("try { Start-AutopilotExport -Name Nope } catch { $_ }");
-        Assert.Equal("ExportNotFound" + Suffix, Assert.IsType<ErrorRecord>(missing.Output.Single().BaseObject).FullyQualifiedErrorId);
+        var missing = Run("Start-AutopilotExport -Name Nope");
+        var (notFound, notFoundError) = ExportResults.FailedRun(missing, "ExportNotFound");
+        Assert.Single(missing.Errors);
+        Assert.Equal(("Nope", 0L), ((string)Prop(notFound, "Export")!, (long)Prop(notFound, "Received")!));
+        Assert.Equal("Nope", notFoundError.TargetObject);
+        ExportResults.StoppedRun(Run("try { Start-AutopilotExport -Name Nope -ErrorAction Stop; 'not stopped' } catch { $_ }"), "ExportNotFound");
     }
 
     [Fact]
@@ -334,8 +344,13 @@ public sealed class StartExportTests : ModuleTestBase
         var lines = File.ReadAllLines(report);
         Assert.Contains(lines, l => l.Contains("\"errorId\":\"InvalidEmail\"") && l.Contains("\"row\":2"));
 
-        var bad = Run("try { @{ Email = 'a@example.com' } | Start-AutopilotExport -Connection Emu -Segment VIP -ReportPath 'Env:/report.jsonl' } catch { $_ }");
-        Assert.Equal("ReportPathUnavailable" + Suffix, Assert.IsType<ErrorRecord>(bad.Output.Single().BaseObject).FullyQualifiedErrorId);
+        Emulator.Reset();
+        var bad = Run("@{ Email = 'a@example.com' } | Start-AutopilotExport -Connection Emu -Segment VIP -ReportPath 'Env:/report.jsonl'");
+        var (unavailable, _) = ExportResults.FailedRun(bad, "ReportPathUnavailable");
+        Assert.Single(bad.Errors);
+        Assert.Equal((0L, (string?)null), ((long)Prop(unavailable, "Received")!, (string?)Prop(unavailable, "ReportPath")));
+        ExportResults.StoppedRun(Run("try { @{ Email = 'a@example.com' } | Start-AutopilotExport -Connection Emu -Segment VIP -ReportPath 'Env:/report.jsonl' -ErrorAction Stop; 'not stopped' } catch { $_ }"), "ReportPathUnavailable");
+        Assert.Equal(0, Emulator.Stats().TotalRequests);
     }
 
     [Fact]
@@ -344,20 +359,29 @@ public sealed class StartExportTests : ModuleTestBase
         var r = Run("$rows = @([pscustomobject]@{ Email = 'i1@example.com' }, [pscustomobject]@{ Email = 'i2@example.com' }); Start-AutopilotExport -Connection Emu -Segment Direct -InputObject $rows");
         AssertCounts(ResultOf(r), 2, 2, 0, 0, 0);
 
+        // A forgotten pipe: no row at all is NoInput (issue 12), not a silent Succeeded, and a warning says so.
         var none = Run("Start-AutopilotExport -Connection Emu -Segment Direct");
         Assert.Empty(none.Errors);
         var result = ResultOf(none);
         AssertCounts(result, 0, 0, 0, 0, 0);
-        Assert.Equal("Succeeded", Prop(result, "Status"));
+        Assert.Equal("NoInput", Prop(result, "Status"));
+        Assert.StartsWith("No input came in", Assert.Single(none.Warnings));
     }
 
     [Fact]
-    public void Missing_connection_or_segment_is_a_terminating_error()
+    public void Missing_connection_segment_or_a_bad_field_map_gives_a_Failed_result_and_one_error()
     {
-        string Id(string script) => Assert.IsType<ErrorRecord>(Run($"try {{ {script} }} catch {{ $_ }}").Output.Single().BaseObject).FullyQualifiedErrorId;
-        Assert.Equal("ConnectionNotFound" + Suffix, Id("@{ Email = 'a@example.com' } | Start-AutopilotExport -Connection Nope -Segment VIP"));
-        Assert.Equal("SegmentRequired" + Suffix, Id("@{ Email = 'a@example.com' } | Start-AutopilotExport -Connection Emu"));
-        Assert.Equal("InvalidFieldMap" + Suffix, Id("@{ Email = 'a@example.com' } | Start-AutopilotExport -Connection Emu -Segment VIP -FieldMap @{ Mail = 'Email' }"));
+        void Fails(string command, string errorId)
+        {
+            var r = Run($"$r = @{{ Email = 'a@example.com' }} | {command}; $r");
+            var (result, _) = ExportResults.FailedRun(r, errorId);
+            Assert.Single(r.Errors);
+            Assert.Equal(0L, (long)Prop(result, "Received")!);
+            ExportResults.StoppedRun(Run($"try {{ @{{ Email = 'a@example.com' }} | {command} -ErrorAction Stop; 'not stopped' }} catch {{ $_ }}"), errorId);
+        }
+        Fails("Start-AutopilotExport -Connection Nope -Segment VIP", "ConnectionNotFound");
+        Fails("Start-AutopilotExport -Connection Emu", "SegmentRequired");
+        Fails("Start-AutopilotExport -Connection Emu -Segment VIP -FieldMap @{ Mail = 'Email' }", "InvalidFieldMap");
         Assert.Equal(0, Emulator.Stats().TotalRequests);
     }
 }

@@ -1,7 +1,7 @@
 <#
     The scripts in examples/ as an admin copies and runs them, against the local Autopilot emulator, so they never rot:
     the one-off CSV export (-WhatIf first), the scheduled job run with pwsh -File and its exit codes (success,
-    partial, wrong key, missing export, missing AUTOPILOT_API_KEY), and AD-style users (mail, GivenName, sn).
+    partial, wrong key, missing export, missing AUTOPILOT_API_KEY, empty segment file), and AD-style users (mail, GivenName, sn).
     The scripts say 'Import-Module AutopilotExport': a module folder on PSModulePath points at this repository's build.
     Run: ./build.ps1 -Task Pester
 #>
@@ -136,6 +136,18 @@ Describe 'The example scripts' {
 
             $run.ExitCode | Should -Be 4 -Because $run.Output
             $run.Output | Should -BeLike '*(ApiKeyMissing)*AUTOPILOT_API_KEY*'
+            (Get-EmulatorContacts).total | Should -Be 0
+        }
+
+        It 'exits 6 when the segment file has no rows, and sends nothing' {
+            $emptyCsv = Join-Path $TestDrive 'empty.csv'
+            'Email,FirstName,LastName,Orders' | Set-Content -Path $emptyCsv -Encoding UTF8
+            $run = Invoke-ScheduledExport -ApiKey $TestEmulator.ApiKey -ArgumentList @('-Export', 'vip', '-Path', $emptyCsv)
+
+            $run.ExitCode | Should -Be 6 -Because $run.Output
+            $run.Output | Should -Match 'Status\s+:\s+NoInput'
+            $run.Output | Should -BeLike '*has no rows: nothing was exported*'
+            (Get-AutopilotExport -Name vip).LastRunStatus | Should -Be 'NoInput'
             (Get-EmulatorContacts).total | Should -Be 0
         }
 

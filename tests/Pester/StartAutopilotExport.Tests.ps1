@@ -360,6 +360,71 @@ Describe 'Start-AutopilotExport' {
         }
     }
 
+    Context 'A run that fails as a whole, in a script' {
+        It 'gives $r the Failed result and writes one Unauthorized error (non-terminating), sending nothing more' {
+            $env:AUTOPILOT_API_KEY = 'revoked-key'
+            try {
+                $null = New-AutopilotConnection -Name emu-env2 -BaseUri $BaseUri -RequestsPerSecond 0 -AcceptDataPrivacy -SkipValidation
+                $r = Import-Csv -Path $CsvPath | Start-AutopilotExport -Connection emu-env2 -Segment 'Pester revoked' -ErrorVariable runErrors 2>$null
+
+                $r.Status | Should -Be 'Failed'
+                $r.ErrorId | Should -Be 'Unauthorized'
+                $r.Received | Should -BeGreaterThan 0
+                @($runErrors).Count | Should -Be 1
+                Get-ErrorId $runErrors[0] | Should -Be 'Unauthorized'
+                $runErrors[0].TargetObject | Should -Be $r
+                (Get-EmulatorContacts).total | Should -Be 0
+            }
+            finally {
+                Remove-Item -Path Env:AUTOPILOT_API_KEY -ErrorAction SilentlyContinue
+            }
+        }
+
+        It 'gives $r a Failed result with Received 0 when the run cannot start' {
+            $r = @{ Email = 'a@example.com' } | Start-AutopilotExport -Name no-such-export -ErrorVariable runErrors 2>$null
+
+            $r.Status | Should -Be 'Failed'
+            $r.ErrorId | Should -Be 'ExportNotFound'
+            $r.Received | Should -Be 0
+            @($runErrors).Count | Should -Be 1
+            Get-ErrorId $runErrors[0] | Should -Be 'ExportNotFound'
+        }
+    }
+
+    Context 'Input that is not profiles, or no input at all' {
+        It 'warns once that Get-ChildItem output does not look like profiles' {
+            $folder = Join-Path $TestDrive 'not-profiles'
+            $null = New-Item -ItemType Directory -Path $folder -Force
+            1..5 | ForEach-Object { Set-Content -Path (Join-Path $folder "file$_.txt") -Value 'x' }
+
+            $r = Get-ChildItem -Path $folder -File | Start-AutopilotExport -Connection emu -Segment 'Pester files' -WarningVariable warnings -WarningAction SilentlyContinue -ErrorVariable rowErrors -ErrorAction SilentlyContinue
+
+            @($warnings).Count | Should -Be 1
+            [string]$warnings[0] | Should -BeLike 'The input does not look like profiles: the first 3 rows have no property the email address can come from (Email, EmailAddress, Mail or UserPrincipalName); properties found: *Name*Length*'
+            [string]$warnings[0] | Should -Not -BeLike '*PSPath*'
+            @($rowErrors).Count | Should -Be 5
+            @($rowErrors | ForEach-Object { Get-ErrorId $_ } | Sort-Object -Unique) | Should -Be @('MissingEmail')
+            $r.Status | Should -Be 'CompletedWithErrors'
+            $r.Invalid | Should -Be 5
+            (Get-EmulatorContacts).total | Should -Be 0
+        }
+
+        It 'says NoInput, with a warning, for an empty CSV file' {
+            $empty = Join-Path $TestDrive 'empty.csv'
+            'Email,FirstName' | Set-Content -Path $empty -Encoding UTF8
+
+            $r = Import-Csv -Path $empty | Start-AutopilotExport -Connection emu -Segment 'Pester empty' -WarningVariable warnings -WarningAction SilentlyContinue -ErrorVariable runErrors
+
+            $r.Status | Should -Be 'NoInput'
+            $r.Received | Should -Be 0
+            $r.ErrorId | Should -BeNullOrEmpty
+            @($runErrors).Count | Should -Be 0
+            @($warnings).Count | Should -Be 1
+            [string]$warnings[0] | Should -Be 'No input came in (an empty file, or nothing piped in?): there was nothing to export, and nothing was sent.'
+            (Get-EmulatorContacts).total | Should -Be 0
+        }
+    }
+
     Context 'The API key is never shown' {
         It 'keeps the key out of every stream, the result and the row report' {
             $rows = @(

@@ -10,6 +10,8 @@ namespace AutopilotExport.Engine.Export
         CompletedWithErrors,
         Failed,
         Cancelled,
+        /// <summary>No row came in at all (an empty file, a forgotten pipe): nothing to export, nothing sent.</summary>
+        NoInput,
     }
 
     /// <summary>How a received row ended. Every row ends in exactly one of these.</summary>

@@ -137,6 +137,7 @@ namespace AutopilotExport.Engine.Export
         {
             if (_summary != null) return _summary;
             var to = sink ?? Discard;
+            if (!_control.IsStopping) _intake.EndOfInput();
             var rest = _intake.TakeRest();
             if (rest != null)
             {

@@ -19,6 +19,7 @@ namespace AutopilotExport.Engine.Intake
         private readonly RunMessages _messages;
         private readonly ProfileMapper _mapper;
         private readonly EmailDeduplicator _dedup = new EmailDeduplicator();
+        private InputShape? _shape; // null once it has decided: the first few rows only
         private readonly int _maxBytes;
         private Batch _batch;
         private bool _autoMatchTold;
@@ -31,6 +32,7 @@ namespace AutopilotExport.Engine.Intake
             _mapper = new ProfileMapper(options.FieldMap, options.SegmentProperty);
             _maxBytes = options.MaxBatchBytes > 0 ? Math.Min(options.MaxBatchBytes, destination.MaxBatchBytes) : destination.MaxBatchBytes;
             _batch = NewBatch();
+            _shape = new InputShape(options.FieldMap);
         }
 
         private Batch NewBatch() => new Batch(_options.BatchSize, _destination.BatchOverheadBytes);
@@ -39,6 +41,7 @@ namespace AutopilotExport.Engine.Intake
         public void Take(long rowNumber, IRecordReader? row, object? tag, List<Batch> ready)
         {
             var mapped = _mapper.Map(row);
+            if (_shape != null) Warn(_shape.Look(row));
             if (!_autoMatchTold && _mapper.AutoMatchDescription != null)
             {
                 _autoMatchTold = true;
@@ -103,6 +106,20 @@ namespace AutopilotExport.Engine.Intake
         {
             ready.Add(_batch);
             _batch = NewBatch();
+        }
+
+        /// <summary>The input has ended (not stopped or cancelled): what its size and shape say, once.</summary>
+        public void EndOfInput()
+        {
+            if (_shape != null) Warn(_shape.Finish());
+            if (_tally.Snapshot().Received == 0)
+                _messages.Tell(new WarningEvent("No input came in (an empty file, or nothing piped in?): there was nothing to export, and nothing was sent."));
+        }
+
+        private void Warn(string? warning)
+        {
+            if (_shape != null && _shape.Decided) _shape = null;
+            if (warning != null) _messages.Tell(new WarningEvent(warning));
         }
 
         /// <summary>The partly filled batch at the end of the input, if any.</summary>

@@ -17,7 +17,7 @@ namespace AutopilotExport.Engine.Mapping
         /// <summary>Longest value sent for one field; longer is a per-row error rather than a rejected batch.</summary>
         public const int MaxValueLength = 4000;
 
-        private static readonly string[] EmailCandidates = { "Email", "EmailAddress", "Mail", "UserPrincipalName" };
+        internal static readonly string[] EmailCandidates = { "Email", "EmailAddress", "Mail", "UserPrincipalName" };
         private static readonly string[] FirstNameCandidates = { "FirstName", "GivenName" };
         private static readonly string[] LastNameCandidates = { "LastName", "Surname", "sn" };
 

@@ -143,6 +143,7 @@ namespace AutopilotExport.Engine.Tally
             ExportStatus status;
             if (control.StopId != null) status = ExportStatus.Failed;
             else if (control.IsCancelled) status = ExportStatus.Cancelled;
+            else if (counters.Received == 0) status = ExportStatus.NoInput;
             else if (counters.Invalid > 0 || counters.Failed > 0) status = ExportStatus.CompletedWithErrors;
             else status = ExportStatus.Succeeded;
 

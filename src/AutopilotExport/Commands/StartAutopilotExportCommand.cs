@@ -86,8 +86,30 @@ namespace AutopilotExport.Commands
         // the run between two rows, or while the pipeline thread waits for input, without racing it.
         private readonly object _runGate = new object();
         private TerminationSignal? _termination;
+        private bool _preparing;
+        private string? _failedId; // the run could not start, or stopped as a whole: later input is skipped
+        private long _skippedRows;
 
         protected override void BeginProcessing()
+        {
+            _preparing = true;
+            try
+            {
+                Prepare();
+            }
+            catch (RunNotStartedException ex)
+            {
+                FailBeforeStart(ex.Error);
+            }
+            finally
+            {
+                _preparing = false;
+            }
+        }
+
+        /// <summary>Plans the run, reads the key, confirms and starts the engine. A failure ends it through
+        /// <see cref="EndWith"/>, which turns it into a Failed result and an error (<see cref="FailBeforeStart"/>).</summary>
+        private void Prepare()
         {
             // 1. What to run: the saved export or the ad hoc parameters, planned by the engine.
             ConnectionRecord? connection;
@@ -95,11 +117,11 @@ namespace AutopilotExport.Commands
             if (ParameterSetName == SavedSet)
             {
                 _savedExport = WithState(() => Exports.Find(Name), Name);
-                if (_savedExport == null) ThrowTerminatingError(NotFound(StateErrorIds.ExportNotFound, "export", Name));
+                if (_savedExport == null) EndWith(NotFound(StateErrorIds.ExportNotFound, "export", Name));
                 var saved = _savedExport!;
                 connection = WithState(() => Connections.Find(saved.Connection), saved.Connection);
                 if (connection == null)
-                    ThrowTerminatingError(new ErrorRecord(new ItemNotFoundException(
+                    EndWith(new ErrorRecord(new ItemNotFoundException(
                         $"Export '{saved.Name}' uses connection '{saved.Connection}', which does not exist (any more). Create it with New-AutopilotConnection."),
                         StateErrorIds.ConnectionNotFound, ErrorCategory.ObjectNotFound, saved.Connection));
                 reportStem = saved.Name;
@@ -107,7 +129,7 @@ namespace AutopilotExport.Commands
             else
             {
                 connection = WithState(() => Connections.Find(Connection), Connection);
-                if (connection == null) ThrowTerminatingError(NotFound(StateErrorIds.ConnectionNotFound, "connection", Connection));
+                if (connection == null) EndWith(NotFound(StateErrorIds.ConnectionNotFound, "connection", Connection));
             }
             var conn = connection!;
 
@@ -144,7 +166,7 @@ namespace AutopilotExport.Commands
             var endpoint = SendableEndpoint(conn, out var uriError);
             if (endpoint == null)
             {
-                ThrowTerminatingError(uriError!);
+                EndWith(uriError!);
                 return;
             }
             _keySource = conn.KeySource;
@@ -154,7 +176,7 @@ namespace AutopilotExport.Commands
             }
             catch (StateException ex)
             {
-                ThrowTerminatingError(StateError(ex, conn.Name));
+                EndWith(StateError(ex, conn.Name));
             }
 
             // 3. Confirm once for the whole run. WhatIf turns the run into a dry run that sends nothing.
@@ -219,6 +241,11 @@ namespace AutopilotExport.Commands
 
         protected override void ProcessRecord()
         {
+            if (_failedId != null)
+            {
+                _skippedRows++;
+                return;
+            }
             if (_declined || _runner == null) return;
             // Called once without input when nothing is piped in: that is no row.
             bool bound = MyInvocation.BoundParameters.ContainsKey(nameof(InputObject));
@@ -240,6 +267,11 @@ namespace AutopilotExport.Commands
 
         protected override void EndProcessing()
         {
+            if (_failedId != null)
+            {
+                if (_skippedRows > 0) WriteVerbose($"{_skippedRows} more input object(s) came after the run ended with {_failedId}; they were not read.");
+                return;
+            }
             if (_declined || _runner == null) return;
             ExportSummary summary;
             try
@@ -413,9 +445,53 @@ namespace AutopilotExport.Commands
                 : ex.ErrorId == ErrorIds.RejectedForEveryRow ? ErrorCategory.InvalidData
                 : ErrorCategory.OperationStopped;
             // The result was written before the error; it is also the error's target, so a script that catches
-            // the error has the counts and the report path in $_.TargetObject (and in -OutVariable).
-            var error = new ErrorRecord(new InvalidOperationException(result.ErrorMessage), ex.ErrorId, category, result);
-            ThrowTerminatingError(error);
+            // the error (-ErrorAction Stop) has the counts and the report path in $_.TargetObject. Not a terminating
+            // error: that would leave `$r = ... | Start-AutopilotExport` unset exactly when the result matters.
+            // The run has ended (no request is sent any more); input still coming is skipped.
+            _failedId = ex.ErrorId;
+            WriteError(new ErrorRecord(new InvalidOperationException(result.ErrorMessage), ex.ErrorId, category, result));
+        }
+
+        /// <summary>While the run is prepared, a failure is not a terminating error: <see cref="BeginProcessing"/> turns it into a result.</summary>
+        protected override void EndWith(ErrorRecord error)
+        {
+            if (_preparing) throw new RunNotStartedException(error);
+            base.EndWith(error);
+        }
+
+        /// <summary>
+        /// The run could not start (no such export or connection, no segment, a bad field map, no key, an address
+        /// the key must not go to, an unusable report path or state folder): the Failed result (Received 0, the
+        /// error id) and then the error itself, non-terminating, so the caller's assignment still gets the result.
+        /// -WhatIf writes no result, as a dry run never does. Nothing is read from the pipeline afterwards.
+        /// </summary>
+        private void FailBeforeStart(ErrorRecord error)
+        {
+            var errorId = error.FullyQualifiedErrorId.Split(',')[0];
+            _failedId = errorId;
+            if (!IsWhatIf())
+            {
+                var result = new AutopilotExportResult
+                {
+                    Export = _options?.ExportName ?? _savedExport?.Name ?? (ParameterSetName == SavedSet ? Name : "(ad hoc)"),
+                    Connection = _options?.ConnectionName ?? _savedExport?.Connection ?? Connection,
+                    Segments = Segment ?? _savedExport?.Segments?.ToArray() ?? Array.Empty<string>(),
+                    Status = ExportStatus.Failed.ToString(),
+                    StartTime = DateTimeOffset.Now,
+                    ErrorId = errorId,
+                    ErrorMessage = Scrub(error.Exception?.Message),
+                };
+                PublishResult(result);
+                WriteObject(result);
+            }
+            WriteError(error);
+        }
+
+        /// <summary>Carries a failure out of <see cref="Prepare"/> to <see cref="FailBeforeStart"/>.</summary>
+        private sealed class RunNotStartedException : Exception
+        {
+            public RunNotStartedException(ErrorRecord error) : base(error.Exception?.Message) { Error = error; }
+            public ErrorRecord Error { get; }
         }
 
         /// <summary>After a stop: collect the Cancelled summary (no writes: the pipeline is stopping) and publish it.</summary>

@@ -67,13 +67,19 @@ namespace AutopilotExport.Commands
         /// <summary>Ends the command with a terminating error.</summary>
         protected void Terminate(string errorId, ErrorCategory category, string message, object? target, Exception? inner = null)
         {
-            ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(message, inner), errorId, category, target));
+            EndWith(new ErrorRecord(new InvalidOperationException(message, inner), errorId, category, target));
         }
 
         protected void Terminate(Exception exception, string errorId, ErrorCategory category, object? target)
         {
-            ThrowTerminatingError(new ErrorRecord(exception, errorId, category, target));
+            EndWith(new ErrorRecord(exception, errorId, category, target));
         }
+
+        /// <summary>
+        /// Ends the command because it cannot go on: a terminating error. A cmdlet that owes its caller an outcome
+        /// (Start-AutopilotExport's result object) overrides it; the override must not return either.
+        /// </summary>
+        protected virtual void EndWith(ErrorRecord error) => ThrowTerminatingError(error);
 
         protected ErrorRecord StateError(StateException ex, object? target) =>
             new ErrorRecord(ex, ex.ErrorId, CategoryOf(ex.ErrorId), target);
@@ -91,12 +97,12 @@ namespace AutopilotExport.Commands
             }
             catch (StateException ex)
             {
-                ThrowTerminatingError(StateError(ex, target));
+                EndWith(StateError(ex, target));
                 throw; // unreachable
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                ThrowTerminatingError(IoError(ex, target));
+                EndWith(IoError(ex, target));
                 throw;
             }
         }

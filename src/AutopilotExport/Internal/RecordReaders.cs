@@ -40,6 +40,8 @@ namespace AutopilotExport.Commands
         private static readonly HashSet<string> Noise = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
         {
             "PSComputerName", "PSShowComputerName", "RunspaceId", "PSSourceJobInstanceId",
+            // ... and what a provider adds to the items it lists (Get-ChildItem).
+            "PSPath", "PSParentPath", "PSChildName", "PSDrive", "PSProvider", "PSIsContainer",
         };
         private static readonly HashSet<string> DataRowNoise = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
         {
@@ -80,12 +82,19 @@ namespace AutopilotExport.Commands
         {
             get
             {
+                // A plain text row has no data properties: its Length is not one (the input-shape warning says "no properties").
+                if (_row.BaseObject is string) yield break;
                 bool dataRow = _row.BaseObject is System.Data.DataRow;
-                foreach (var p in _row.Properties)
+                // The row's own data first (note and .NET properties), then what type extensions add (script, code
+                // and alias properties such as a file's Mode or UnixStat): the input-shape warning shows the first few.
+                foreach (var ownData in new[] { true, false })
                 {
-                    if (Noise.Contains(p.Name)) continue;
-                    if (dataRow && DataRowNoise.Contains(p.Name)) continue;
-                    yield return p.Name;
+                    foreach (var p in _row.Properties)
+                    {
+                        if (Noise.Contains(p.Name)) continue;
+                        if (dataRow && DataRowNoise.Contains(p.Name)) continue;
+                        if ((p is PSNoteProperty || p is PSProperty) == ownData) yield return p.Name;
+                    }
                 }
             }
         }

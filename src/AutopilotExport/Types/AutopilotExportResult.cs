@@ -8,7 +8,8 @@ namespace AutopilotExport
         public string Export { get; set; } = "";
         public string Connection { get; set; } = "";
         public string[] Segments { get; set; } = Array.Empty<string>();
-        /// <summary>"Succeeded", "CompletedWithErrors", "Failed" or "Cancelled".</summary>
+        /// <summary>"Succeeded", "CompletedWithErrors", "Failed" (stopped, or could not start: then Received is 0),
+        /// "Cancelled" or "NoInput" (no row came in).</summary>
         public string Status { get; set; } = "";
         public long Received { get; set; }
         public long Exported { get; set; }
@@ -24,8 +25,8 @@ namespace AutopilotExport
         /// <summary>False when the row report could not be written to the end (a full disk); the counts still hold.</summary>
         public bool ReportComplete { get; set; }
         public AutopilotSegmentResult[] SegmentDetails { get; set; } = Array.Empty<AutopilotSegmentResult>();
-        /// <summary>Why the run as a whole stopped (Unauthorized, ServiceUnavailable, RejectedForEveryRow, ...): the
-        /// same id as the error record's FullyQualifiedErrorId; null when the run went to the end.</summary>
+        /// <summary>Why the run as a whole stopped or could not start (Unauthorized, ServiceUnavailable, RejectedForEveryRow,
+        /// ExportNotFound, ...): the same id as the error record's FullyQualifiedErrorId; null when the run went to the end.</summary>
         public string? ErrorId { get; set; }
         public string? ErrorMessage { get; set; }
 
