@@ -137,6 +137,7 @@ namespace AutopilotExport.Engine.Export
         {
             if (_summary != null) return _summary;
             var to = sink ?? Discard;
+            foreach (var warning in _intake.PropertiesNotFound()) _messages.Tell(new WarningEvent(warning));
             var rest = _intake.TakeRest();
             if (rest != null)
             {

@@ -2,6 +2,7 @@ using System;
 using System.Collections;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Numerics;
 using System.Text;
 
 namespace AutopilotExport.Engine.Mapping
@@ -54,7 +55,10 @@ namespace AutopilotExport.Engine.Mapping
                     if (canonical != StandardFields.Email) standard.Add(new KeyValuePair<string, string>(canonical, kv.Value));
                 }
                 foreach (var kv in map.Custom) custom.Add(new CustomSlot(kv.Key, kv.Value.Property, kv.Value.Type));
+                foreach (var kv in standard) _unseen[kv.Value] = kv.Key;
+                foreach (var slot in custom) if (!_unseen.ContainsKey(slot.Property)) _unseen[slot.Property] = $"custom field '{slot.Name}'";
             }
+            if (_segmentProperty != null && !_unseen.ContainsKey(_segmentProperty)) _unseen[_segmentProperty] = "the segment";
             _standard = standard.ToArray();
             _custom = custom.ToArray();
         }
@@ -62,9 +66,61 @@ namespace AutopilotExport.Engine.Mapping
         /// <summary>Set once the first row was auto-matched (no field map): what was matched, for verbose output.</summary>
         public string? AutoMatchDescription { get; private set; }
 
+        /// <summary>Rows that reached the field lookups (not $null rows).</summary>
+        public long RowsRead { get; private set; }
+
+        // Mapped properties (other than Email, which says so on every row) not yet found on any row: a typo
+        // such as 'FirstNmae' would otherwise leave a field out of every contact without a word.
+        private readonly Dictionary<string, string> _unseen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        // A mapped property found on a row only once surrounding spaces were ignored (' Email ' for 'Email'):
+        // the row's own spelling, tried first on the next rows (CSV rows share their header).
+        private readonly Dictionary<string, string> _spaced = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+        /// <summary>
+        /// The mapped properties no row had, each as a sentence with the rows counted; empty when every mapped
+        /// property was on at least one row, or no row was read. Meant for the end of the run.
+        /// </summary>
+        public IReadOnlyList<string> PropertiesNotFound()
+        {
+            var found = new List<string>();
+            if (RowsRead == 0) return found;
+            foreach (var kv in _unseen)
+                found.Add(string.Format(CultureInfo.InvariantCulture,
+                    "Property '{0}' (mapped to {1}) was not found on any of the {2:N0} rows: check its spelling against the input's properties.",
+                    kv.Key, kv.Value, RowsRead));
+            return found;
+        }
+
         public MapResult Map(IRecordReader? row)
         {
             if (row == null) return MapResult.Error(ErrorIds.NullRow, "the row is empty ($null)");
+            RowsRead++;
+            Problems problems = default;
+
+            // The segment is read before the email, so a row refused for its email keeps its segment in the
+            // report; its problems are told after the email's (the email's id is the row's id).
+            string? segment = null, segmentErrorId = null, segmentError = null;
+            if (_segmentProperty != null && Lookup(row, _segmentProperty, out var rawSegment, ref problems, "the segment"))
+            {
+                var text = AsText(rawSegment);
+                // IsEmpty, not a null check: a SQL NULL (DBNull) is an empty cell, so the row falls back to -Segment.
+                if (text == null && !IsEmpty(rawSegment))
+                {
+                    segmentErrorId = ErrorIds.InvalidFieldValue;
+                    segmentError = $"property '{_segmentProperty}' (the segment) holds {Describe(rawSegment)}, not a name";
+                }
+                else if (!string.IsNullOrWhiteSpace(text))
+                {
+                    var name = text!.Trim();
+                    var problem = UnicodeText.NameProblem(name);
+                    if (problem == null) segment = name;
+                    else
+                    {
+                        segmentErrorId = ErrorIds.InvalidSegmentName;
+                        segmentError = $"property '{_segmentProperty}' (the segment) holds '{FieldMap.Printable(Shorten(name))}', which cannot be a list name: {problem}";
+                    }
+                }
+            }
 
             string? emailProperty = _map?.Email;
             KeyValuePair<string, string>[] standard = _standard;
@@ -72,8 +128,12 @@ namespace AutopilotExport.Engine.Mapping
             {
                 emailProperty = AutoMatchEmail(row);
                 if (emailProperty == null)
-                    return MapResult.Error(ErrorIds.MissingEmail,
+                {
+                    problems.Add(ErrorIds.MissingEmail,
                         "no field map was given and the row has no Email, EmailAddress, Mail or UserPrincipalName property holding an address");
+                    if (segmentError != null) problems.Add(segmentErrorId!, segmentError);
+                    return problems.Result(null, segment);
+                }
                 standard = AutoMatchNames(row);
                 if (AutoMatchDescription == null)
                 {
@@ -83,41 +143,46 @@ namespace AutopilotExport.Engine.Mapping
                 }
             }
 
-            if (!row.TryGetValue(emailProperty!, out var rawEmail))
-                return MapResult.Error(ErrorIds.MissingEmail, $"the row has no property '{emailProperty}' (mapped to Email)");
-            var email = AsText(rawEmail)?.Trim();
-            if (string.IsNullOrEmpty(email))
+            string? email = null;
+            string? rawEmailText = null;
+            bool emailOk = false;
+            int before = problems.Count;
+            if (!Lookup(row, emailProperty!, out var rawEmail, ref problems, "Email"))
             {
-                // A list, hashtable or object is not an empty cell: say what it holds instead of "is empty".
-                if (email == null && !IsEmpty(rawEmail))
-                    return MapResult.Error(ErrorIds.InvalidEmail, $"property '{emailProperty}' (mapped to Email) holds {Describe(rawEmail)}, not an email address");
-                return MapResult.Error(ErrorIds.MissingEmail, $"property '{emailProperty}' (mapped to Email) is empty");
+                if (problems.Count == before) problems.Add(ErrorIds.MissingEmail, $"the row has no property '{emailProperty}' (mapped to Email)");
             }
-            var emailProblem = EmailAddress.Check(email!);
-            if (emailProblem != null)
-                return MapResult.Error(ErrorIds.InvalidEmail, $"'{Shorten(email!)}' in property '{emailProperty}' is not an email address: {emailProblem}");
+            else
+            {
+                rawEmailText = AsText(rawEmail);
+                email = rawEmailText?.Trim();
+                if (string.IsNullOrEmpty(email))
+                {
+                    // A list, hashtable or object is not an empty cell: say what it holds instead of "is empty".
+                    if (email == null && !IsEmpty(rawEmail))
+                        problems.Add(ErrorIds.InvalidEmail, $"property '{emailProperty}' (mapped to Email) holds {Describe(rawEmail)}, not an email address");
+                    else
+                        problems.Add(ErrorIds.MissingEmail, $"property '{emailProperty}' (mapped to Email) is empty");
+                }
+                else
+                {
+                    var emailProblem = EmailAddress.Check(email!);
+                    if (emailProblem != null)
+                        problems.Add(ErrorIds.InvalidEmail, $"'{Shorten(email!)}' in property '{emailProperty}' is not an email address: {emailProblem}");
+                    else emailOk = true;
+                }
+            }
 
-            string? segment = null;
-            if (_segmentProperty != null && row.TryGetValue(_segmentProperty, out var rawSegment))
-            {
-                var text = AsText(rawSegment);
-                // IsEmpty, not a null check: a SQL NULL (DBNull) is an empty cell, so the row falls back to -Segment.
-                if (text == null && !IsEmpty(rawSegment))
-                    return MapResult.Error(ErrorIds.InvalidFieldValue, $"property '{_segmentProperty}' (the segment) holds {Describe(rawSegment)}, not a name");
-                segment = string.IsNullOrWhiteSpace(text) ? null : text!.Trim();
-                if (segment != null && UnicodeText.HasLoneSurrogate(segment))
-                    return MapResult.Error(ErrorIds.InvalidFieldValue, $"property '{_segmentProperty}' (the segment) holds text with a broken character (half of a UTF-16 surrogate pair)");
-            }
+            if (segmentError != null) problems.Add(segmentErrorId!, segmentError);
 
             // Arrays sized for every mapped field and trimmed once: this runs for every row, so no List and no copy
-            // when all fields have values (the usual case).
+            // when all fields have values (the usual case). Every field is checked, so one error names them all.
             var fields = standard.Length == 0 ? Array.Empty<KeyValuePair<string, FieldValue>>() : new KeyValuePair<string, FieldValue>[standard.Length];
             int fieldCount = 0;
             foreach (var kv in standard)
             {
-                if (!row.TryGetValue(kv.Value, out var raw) || IsEmpty(raw)) continue;
+                if (!Lookup(row, kv.Value, out var raw, ref problems, kv.Key) || IsEmpty(raw)) continue;
                 var error = ConvertStandard(kv.Key, kv.Value, raw!, out var value);
-                if (error != null) return MapResult.Error(ErrorIds.InvalidFieldValue, error);
+                if (error != null) { problems.Add(ErrorIds.InvalidFieldValue, error); continue; }
                 fields[fieldCount++] = new KeyValuePair<string, FieldValue>(kv.Key, value);
             }
 
@@ -125,10 +190,11 @@ namespace AutopilotExport.Engine.Mapping
             int customCount = 0;
             foreach (var slot in _custom)
             {
-                if (!row.TryGetValue(slot.Property, out var raw) || IsEmpty(raw)) continue;
+                if (!Lookup(row, slot.Property, out var raw, ref problems, "custom field '" + slot.Name + "'") || IsEmpty(raw)) continue;
                 var type = slot.Type == CustomFieldType.Auto ? Infer(raw!) : slot.Type;
                 var error = ConvertCustom(slot.Name, slot.Property, type, raw!, out var value);
-                if (error != null) return MapResult.Error(ErrorIds.InvalidFieldValue, error);
+                if (error != null) { problems.Add(ErrorIds.InvalidFieldValue, error); continue; }
+                if (problems.Has) continue; // a refused row fixes no type
                 if (slot.Key == null || slot.Type == CustomFieldType.Auto)
                 {
                     // The first value fixes the type: Autopilot keys a custom field by type and name, and one
@@ -139,7 +205,76 @@ namespace AutopilotExport.Engine.Mapping
                 custom[customCount++] = new KeyValuePair<string, FieldValue>(slot.Key, value);
             }
 
+            if (problems.Has || !emailOk) return problems.Result(emailOk ? email : rawEmailText, segment);
             return MapResult.Ok(new MappedProfile(email!, segment, Trim(fields, fieldCount), Trim(custom, customCount)));
+        }
+
+        /// <summary>Every problem of one row, so one error names each bad field (the first id is the row's id).</summary>
+        private struct Problems
+        {
+            private string? _id;
+            private StringBuilder? _reasons;
+            private int _count;
+
+            public bool Has => _id != null;
+            public int Count => _count;
+
+            public void Add(string id, string reason)
+            {
+                _id ??= id;
+                _reasons ??= new StringBuilder();
+                if (_count > 0) _reasons.Append("; ");
+                _reasons.Append(reason);
+                _count++;
+            }
+
+            public MapResult Result(string? rawEmail, string? segment)
+            {
+                var text = _count > 1 ? $"{_count} problems: {_reasons}" : _reasons!.ToString();
+                return MapResult.Error(_id!, text, RawForReport(rawEmail), segment);
+            }
+        }
+
+        /// <summary>Longest raw email kept for the row report: enough to recognise it, not a whole pasted document.</summary>
+        public const int MaxReportedEmailLength = 320;
+
+        private static string? RawForReport(string? raw)
+        {
+            if (raw == null) return null;
+            return raw.Length <= MaxReportedEmailLength ? raw : raw.Substring(0, MaxReportedEmailLength) + "…";
+        }
+
+        /// <summary>
+        /// The row's value of a mapped property: the exact name first (case-insensitive, as PowerShell), then the
+        /// row's property whose name equals it once surrounding spaces are ignored (a CSV header ' Email '). Two
+        /// such properties and no exact one: a problem of the row, since either could be meant.
+        /// </summary>
+        private bool Lookup(IRecordReader row, string property, out object? value, ref Problems problems, string mappedTo)
+        {
+            if (row.TryGetValue(property, out value)) { Seen(property); return true; }
+            if (_spaced.TryGetValue(property, out var spelled) && row.TryGetValue(spelled, out value)) { Seen(property); return true; }
+            string? match = null;
+            foreach (var name in row.PropertyNames)
+            {
+                if (name == null || name.Length == property.Length || !string.Equals(name.Trim(), property, StringComparison.OrdinalIgnoreCase)) continue;
+                if (match != null)
+                {
+                    problems.Add(ErrorIds.AmbiguousProperty,
+                        $"property '{property}' (mapped to {mappedTo}) is not on the row, and '{match}' and '{name}' both match it once surrounding spaces are ignored: rename one");
+                    value = null;
+                    return false;
+                }
+                match = name;
+            }
+            if (match == null || !row.TryGetValue(match, out value)) { value = null; return false; }
+            _spaced[property] = match;
+            Seen(property);
+            return true;
+        }
+
+        private void Seen(string property)
+        {
+            if (_unseen.Count > 0) _unseen.Remove(property);
         }
 
         private static KeyValuePair<string, FieldValue>[] Trim(KeyValuePair<string, FieldValue>[] values, int count)
@@ -162,14 +297,15 @@ namespace AutopilotExport.Engine.Mapping
                 CustomFieldType.Date => "date",
                 _ => "string",
             };
-            return prefix + "--" + name.Trim().Replace(" ", "--");
+            return prefix + "--" + FieldMap.EncodedName(name);
         }
 
         private string? AutoMatchEmail(IRecordReader row)
         {
+            var none = default(Problems);
             foreach (var candidate in EmailCandidates)
             {
-                if (!row.TryGetValue(candidate, out var v)) continue;
+                if (!Lookup(row, candidate, out var v, ref none, "Email")) continue;
                 var text = AsText(v)?.Trim();
                 if (string.IsNullOrEmpty(text)) continue;
                 // A UPN looks like an address but need not be one ("user@corp.local" is, "DOMAIN\user" is not).
@@ -178,17 +314,18 @@ namespace AutopilotExport.Engine.Mapping
             }
             // A row that has an email-like property, all empty: name the first so the error says which.
             foreach (var candidate in EmailCandidates)
-                if (candidate != "UserPrincipalName" && row.TryGetValue(candidate, out _)) return candidate;
+                if (candidate != "UserPrincipalName" && Lookup(row, candidate, out _, ref none, "Email")) return candidate;
             return null;
         }
 
-        private static KeyValuePair<string, string>[] AutoMatchNames(IRecordReader row)
+        private KeyValuePair<string, string>[] AutoMatchNames(IRecordReader row)
         {
+            var none = default(Problems);
             var result = new List<KeyValuePair<string, string>>(2);
             foreach (var c in FirstNameCandidates)
-                if (row.TryGetValue(c, out var v) && !IsEmpty(v)) { result.Add(new KeyValuePair<string, string>("FirstName", c)); break; }
+                if (Lookup(row, c, out var v, ref none, "FirstName") && !IsEmpty(v)) { result.Add(new KeyValuePair<string, string>("FirstName", c)); break; }
             foreach (var c in LastNameCandidates)
-                if (row.TryGetValue(c, out var v) && !IsEmpty(v)) { result.Add(new KeyValuePair<string, string>("LastName", c)); break; }
+                if (Lookup(row, c, out var v, ref none, "LastName") && !IsEmpty(v)) { result.Add(new KeyValuePair<string, string>("LastName", c)); break; }
             return result.ToArray();
         }
 
@@ -213,7 +350,7 @@ namespace AutopilotExport.Engine.Mapping
             }
         }
 
-        private static bool IsScalar(object v) => v.GetType().IsPrimitive || v is decimal || v is Enum || v is Guid || v is TimeSpan;
+        private static bool IsScalar(object v) => v.GetType().IsPrimitive || v is decimal || v is BigInteger || v is Enum || v is Guid || v is TimeSpan;
 
         private static string? ConvertStandard(string field, string property, object raw, out FieldValue value)
         {
@@ -236,7 +373,7 @@ namespace AutopilotExport.Engine.Mapping
         private static CustomFieldType Infer(object raw) => raw switch
         {
             bool _ => CustomFieldType.Boolean,
-            sbyte _ or byte _ or short _ or ushort _ or int _ or uint _ or long _ or ulong _ => CustomFieldType.Integer,
+            sbyte _ or byte _ or short _ or ushort _ or int _ or uint _ or long _ or ulong _ or BigInteger _ => CustomFieldType.Integer,
             float _ or double _ or decimal _ => CustomFieldType.Float,
             DateTime _ or DateTimeOffset _ => CustomFieldType.Date,
             _ => CustomFieldType.String,
@@ -271,6 +408,9 @@ namespace AutopilotExport.Engine.Mapping
             }
         }
 
+        // 2^63 as a double: (long)d of this or above is not a long (it saturates to long.MaxValue on .NET 9+).
+        private const double TwoTo63 = 9223372036854775808.0;
+
         private static bool TryInteger(object raw, out long result)
         {
             switch (raw)
@@ -283,9 +423,10 @@ namespace AutopilotExport.Engine.Mapping
                 case ushort n: result = n; return true;
                 case uint n: result = n; return true;
                 case ulong n when n <= long.MaxValue: result = (long)n; return true;
-                case double d when d == Math.Floor(d) && d >= long.MinValue && d <= long.MaxValue: result = (long)d; return true;
-                case float f when f == Math.Floor(f) && f >= long.MinValue && f <= long.MaxValue: result = (long)f; return true;
+                case double d when d == Math.Floor(d) && d >= -TwoTo63 && d < TwoTo63: result = (long)d; return true;
+                case float f when f == Math.Floor(f) && f >= -TwoTo63 && f < TwoTo63: result = (long)f; return true;
                 case decimal m when m == decimal.Truncate(m) && m >= long.MinValue && m <= long.MaxValue: result = (long)m; return true;
+                case BigInteger b when b >= long.MinValue && b <= long.MaxValue: result = (long)b; return true;
                 case string s: return long.TryParse(s.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out result);
                 default: result = 0; return false;
             }
@@ -309,8 +450,14 @@ namespace AutopilotExport.Engine.Mapping
             return !double.IsNaN(result) && !double.IsInfinity(result);
         }
 
+        /// <summary>
+        /// true/false, yes/no, y/n and 1/0 as text; for numbers one rule whatever their type (an [int] from a
+        /// script, a [byte] or [decimal] from SQL, a [double] from JSON): 0 is false, 1 is true, anything else is
+        /// not a boolean.
+        /// </summary>
         private static bool TryBoolean(object raw, out bool result)
         {
+            result = false;
             switch (raw)
             {
                 case bool b: result = b; return true;
@@ -320,12 +467,21 @@ namespace AutopilotExport.Engine.Mapping
                         case "true": case "yes": case "1": case "y": result = true; return true;
                         case "false": case "no": case "0": case "n": result = false; return true;
                     }
-                    break;
-                case int n when n == 0 || n == 1: result = n == 1; return true;
-                case long n when n == 0 || n == 1: result = n == 1; return true;
+                    return false;
+                case float f: return ZeroOrOne(f == 0 ? 0 : f == 1 ? 1 : -1, out result);
+                case double d: return ZeroOrOne(d == 0 ? 0 : d == 1 ? 1 : -1, out result);
+                case decimal m: return ZeroOrOne(m == 0 ? 0 : m == 1 ? 1 : -1, out result);
+                case BigInteger big: return ZeroOrOne(big.IsZero ? 0 : big.IsOne ? 1 : -1, out result);
+                case sbyte _: case byte _: case short _: case ushort _: case int _: case uint _: case long _: case ulong _:
+                    return TryInteger(raw, out var n) && ZeroOrOne(n, out result);
             }
-            result = false;
             return false;
+        }
+
+        private static bool ZeroOrOne(long n, out bool result)
+        {
+            result = n == 1;
+            return n == 0 || n == 1;
         }
 
         /// <summary>
