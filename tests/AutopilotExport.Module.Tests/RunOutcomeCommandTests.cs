@@ -38,11 +38,19 @@ public sealed class RunOutcomeCommandTests : ModuleTestBase
     public void A_rejection_the_same_for_every_row_stops_the_run_with_one_error_id_and_the_result_reaches_the_script()
     {
         CreateConnection();
+        // "Order Count" exists as an integer and the rows hold text: the API refuses every row for the same reason.
+        // (This used a custom field name with a tab, which issue 11 refuses before the first request.)
+        using (var http = Emulator.CreateClient())
+        {
+            var seeded = http.PostAsync("contact", new System.Net.Http.StringContent(
+                "{\"contact\":{\"Email\":\"seed@example.com\",\"custom\":{\"integer--Order--Count\":3}}}", System.Text.Encoding.UTF8, "application/json")).GetAwaiter().GetResult();
+            seeded.EnsureSuccessStatusCode();
+        }
         var r = Run(@"
             $caught = $null
             try {
-                1..500 | ForEach-Object { [pscustomobject]@{ Email = ""u$_@example.com""; Tier = 'gold' } } |
-                    Start-AutopilotExport -Connection Emu -Segment VIP -FieldMap @{ Email = 'Email'; Custom = @{ ""Loyalty`tTier"" = 'Tier' } } -OutVariable run
+                1..500 | ForEach-Object { [pscustomobject]@{ Email = ""u$_@example.com""; Orders = 'many' } } |
+                    Start-AutopilotExport -Connection Emu -Segment VIP -FieldMap @{ Email = 'Email'; Custom = @{ 'Order Count' = 'Orders' } } -OutVariable run
             }
             catch { $caught = $_ }
             $caught
@@ -62,7 +70,7 @@ public sealed class RunOutcomeCommandTests : ModuleTestBase
             ((string)Prop(result, "Status")!, (string)Prop(result, "ErrorId")!, (long)Prop(result, "Received")!, (long)Prop(result, "Exported")!, (long)Prop(result, "Failed")!));
         Assert.InRange(r.Errors.Count, 1, 5); // the few refusals that showed the rule, not 500
         Assert.InRange(Emulator.Stats().Requests.Where(x => x.Route == "POST /v1/contacts").Sum(x => x.Count), 5, 9);
-        Assert.Empty(Emulator.Contacts());
+        Assert.Equal(new[] { "seed@example.com" }, Emulator.Contacts().Select(c => c.Email));
     }
 
     [Fact]

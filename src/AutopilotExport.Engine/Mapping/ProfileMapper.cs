@@ -117,7 +117,7 @@ namespace AutopilotExport.Engine.Mapping
                     else
                     {
                         segmentErrorId = ErrorIds.InvalidSegmentName;
-                        segmentError = $"property '{_segmentProperty}' (the segment) holds '{FieldMap.Printable(Shorten(name))}', which cannot be a list name: {problem}";
+                        segmentError = $"property '{_segmentProperty}' (the segment) holds '{Shorten(FieldMap.Printable(name))}', which cannot be a list name: {problem}";
                     }
                 }
             }
