@@ -8,6 +8,12 @@ namespace AutopilotExport.Engine
         public const string InvalidFieldValue = "InvalidFieldValue";
         public const string MissingSegment = "MissingSegment";
         public const string NullRow = "NullRow";
+        /// <summary>A segment name (from -Segment, a saved export or a row's segment property) that cannot be a list
+        /// name: a control character, a lone surrogate, a non-plain space or an invisible format character.</summary>
+        public const string InvalidSegmentName = "InvalidSegmentName";
+        /// <summary>A mapped property is not on the row, and two of the row's properties equal it once surrounding
+        /// spaces are ignored (' Email' and 'Email '), so either could be meant.</summary>
+        public const string AmbiguousProperty = "AmbiguousProperty";
         public const string DuplicateEmail = "DuplicateEmail";
         public const string ProfileLimitExceeded = "ProfileLimitExceeded";
         public const string RejectedByApi = "RejectedByApi";

@@ -85,7 +85,7 @@ public sealed class HostileInputTests : IClassFixture<HostileInputTests.SharedSe
     private static Dictionary<string, string> F(params (string Field, string Value)[] f) => f.ToDictionary(x => x.Field, x => x.Value);
     private static Dictionary<string, object> C(params (string Key, object Value)[] c) => c.ToDictionary(x => x.Key, x => x.Value);
 
-    private static readonly string[] InvalidIds = { "MissingEmail", "InvalidEmail", "InvalidFieldValue", "MissingSegment", "NullRow" };
+    private static readonly string[] InvalidIds = { "MissingEmail", "InvalidEmail", "InvalidFieldValue", "MissingSegment", "NullRow", "InvalidSegmentName", "AmbiguousProperty" };
 
     /// <summary>A row with Email and the given extra properties, as PowerShell source.</summary>
     private static string Row(string email, string props = "") => $"$hostile.Add([pscustomobject]@{{ Email = '{email}'; {props} }})";
@@ -294,7 +294,79 @@ public sealed class HostileInputTests : IClassFixture<HostileInputTests.SharedSe
         yield return new("segment-array", Row("segarr@example.com", "Team = @('Red', 'Blue')"), new[] { Error("InvalidFieldValue") }, Extra: "-SegmentProperty Team");
         yield return new("segment-dbnull-falls-back", Row("segnull@example.com", "Team = [DBNull]::Value"), new[] { Lands("segnull@example.com") }, Extra: "-SegmentProperty Team");
         yield return new("segment-padded", Row("segpad@example.com", "Team = '  Red Team  '"), new[] { Lands("segpad@example.com", list: "Red Team") }, Extra: "-SegmentProperty Team");
-        yield return new("segment-lone-surrogate", Row("segsur@example.com", "Team = \"Red$([char]0xD800)\""), new[] { Error("InvalidFieldValue") }, Extra: "-SegmentProperty Team");
+        // Issue 11: a segment value that cannot be a list name is its row's InvalidSegmentName (it was InvalidFieldValue
+        // for a lone surrogate, and a CR/LF or a no-break space made a list of its own).
+        yield return new("segment-lone-surrogate", Row("segsur@example.com", "Team = \"Red$([char]0xD800)\""), new[] { Error("InvalidSegmentName") }, Extra: "-SegmentProperty Team");
+        var badSegments = new (string Name, string Value)[]
+        {
+            ("crlf", "\"Red`r`nTeam\""), ("tab", "\"Red`tTeam\""), ("nul", "\"Red`0Team\""), ("escape", "\"Red`eTeam\""),
+            ("no-break-space", "\"Red`u{00A0}Team\""), ("narrow-no-break-space", "\"Red`u{202F}Team\""), ("ideographic-space", "\"Red`u{3000}Team\""),
+            ("line-separator", "\"Red`u{2028}Team\""), ("zero-width-space", "\"Red`u{200B}Team\""), ("bidi-override", "\"Red`u{202E}maeT\""),
+            ("byte-order-mark", "\"`u{FEFF}RedTeam\""), ("tag-character", "\"Red`u{E0041}Team\""),
+        };
+        foreach (var (name, value) in badSegments)
+            yield return new($"segment-{name}", Row($"seg.{name}@example.com", "Team = " + value), new[] { Error("InvalidSegmentName") }, Extra: "-SegmentProperty Team");
+        yield return new("segment-bad-and-email-bad-one-error", Row("not-an-address", "Team = \"Red`nTeam\""), new[] { Error("InvalidEmail") }, Extra: "-SegmentProperty Team");
+        yield return new("segment-emoji-accepted", Row("segemoji@example.com", "Team = \"Team `u{1F680}\""), new[] { Lands("segemoji@example.com", list: "Team \U0001F680") }, Extra: "-SegmentProperty Team");
+        yield return new("segment-accented-accepted", Row("segaccent@example.com", "Team = 'Équipe Rouge'"), new[] { Lands("segaccent@example.com", list: "Équipe Rouge") }, Extra: "-SegmentProperty Team");
+
+        // ---- numbers as booleans: one rule for every numeric type (0 false, 1 true, anything else refused)
+        foreach (var (type, value, flag) in new (string, string, bool?)[]
+        {
+            ("byte-1", "[byte]1", true), ("sbyte-0", "[sbyte]0", false), ("int16-1", "[int16]1", true), ("uint32-0", "[uint32]0", false),
+            ("uint64-1", "[uint64]1", true), ("decimal-0", "[decimal]0", false), ("double-1", "[double]1", true), ("single-0", "[single]0", false),
+            ("bigint-1", "[bigint]1", true), ("int-2", "2", null), ("long-minus-1", "[long]-1", null), ("decimal-half", "[decimal]0.5", null),
+            ("double-nan", "[double]::NaN", null), ("byte-255", "[byte]255", null),
+        })
+        {
+            var email = $"bool.{type}@example.com";
+            yield return new($"boolean-from-{type}", Row(email, "B = " + value),
+                new[] { flag is bool b ? Lands(email, custom: C(("boolean--B", b))) : Error("InvalidFieldValue") }, TypedMap);
+        }
+
+        // ---- integers at and beyond the 64-bit edges: refused, never clamped to 9223372036854775807
+        foreach (var (name, value, stored) in new (string, string, long?)[]
+        {
+            ("double-2-pow-63", "[math]::Pow(2, 63)", null), ("decimal-2-pow-63", "[decimal]'9223372036854775808'", null),
+            ("decimal-below-min", "[decimal]'-9223372036854775809'", null), ("bigint-2-pow-64", "[bigint]::Pow(2, 64)", null),
+            ("uint64-max", "[uint64]::MaxValue", null), ("text-2-pow-63", "'9223372036854775808'", null),
+            ("long-max", "[long]::MaxValue", long.MaxValue), ("long-min", "[long]::MinValue", long.MinValue), ("bigint-small", "[bigint]42", 42L),
+        })
+        {
+            var email = $"int.{name}@example.com";
+            yield return new($"integer-{name}", Row(email, "I = " + value),
+                new[] { stored is long l ? Lands(email, custom: C(("integer--I", l))) : Error("InvalidFieldValue") }, TypedMap);
+        }
+
+        // ---- several bad fields in one row: one error, every field named (the message is checked below)
+        yield return new("several-bad-fields-one-error", Row("several@example.com", "I = 'x'; D = 'y'; B = 'maybe'; T = 'soon'"), new[] { Error("InvalidFieldValue") }, TypedMap);
+        yield return new("bad-email-and-bad-fields-one-error", Row("not.an.address", "I = 'x'; B = 'maybe'"), new[] { Error("InvalidEmail") }, TypedMap);
+
+        // ---- property names with surrounding spaces (a CSV header ' Email '): matched, the exact name preferred
+        yield return new("header-spaces-mapped", "$hostile.Add([pscustomobject]@{ ' Email ' = 'hdr@example.com'; 'FirstName  ' = 'Spaced'; ' Company' = 'Org' })",
+            new[] { Lands("hdr@example.com", F(("FirstName", "Spaced"), ("Company", "Org"))) });
+        yield return new("header-spaces-automatic", "$hostile.Add([pscustomobject]@{ ' Email ' = 'hdrauto@example.com'; ' GivenName ' = 'Auto' })",
+            new[] { Lands("hdrauto@example.com", F(("FirstName", "Auto"))) }, "$null");
+        yield return new("header-spaces-hashtable", "$hostile.Add(@{ \"Email`t\" = 'hdrtab@example.com' })", new[] { Lands("hdrtab@example.com") });
+        yield return new("header-exact-name-wins", "$hostile.Add([pscustomobject]@{ ' Email' = 'spaced.loser@example.com'; Email = 'exact.winner@example.com' })",
+            new[] { Lands("exact.winner@example.com") });
+        yield return new("header-two-spaced-names-ambiguous", "$hostile.Add([pscustomobject]@{ ' Email' = 'amb1@example.com'; 'Email ' = 'amb2@example.com' })",
+            new[] { Error("AmbiguousProperty") });
+
+        // ---- members added to a hashtable row (what Add-Member does; the hosted runspace has no Add-Member, the
+        // Pester suite runs the cmdlet itself) are read with its keys
+        yield return new("hashtable-added-note-property-email", "$h = @{ FirstName = 'Added' }; $h.PSObject.Properties.Add([psnoteproperty]::new('Email', 'addmember@example.com')); $hostile.Add($h)",
+            new[] { Lands("addmember@example.com", F(("FirstName", "Added"))) });
+        yield return new("hashtable-wrapped-added-note-property", "$w = [psobject]@{ Email = 'addpass@example.com' }; $w.PSObject.Properties.Add([psnoteproperty]::new('Company', 'Org')); $hostile.Add($w)",
+            new[] { Lands("addpass@example.com", F(("Company", "Org"))) });
+        yield return new("hashtable-key-wins-over-added-member", "$h = @{ Email = 'key@example.com'; FirstName = 'Key' }; $h.PSObject.Properties.Add([psnoteproperty]::new('firstname', 'Member')); $hostile.Add($h)",
+            new[] { Lands("key@example.com", F(("FirstName", "Key"))) });
+        yield return new("ordered-dictionary-added-script-property", "$h = [ordered]@{ Email = 'scriptprop@example.com' }; $h.PSObject.Properties.Add([psscriptproperty]::new('LastName', { 'Scripted' })); $hostile.Add($h)",
+            new[] { Lands("scriptprop@example.com", F(("LastName", "Scripted"))) });
+
+        // ---- a property name held in a wrapped string is still a property name
+        yield return new("map-value-wrapped-string", Row("wrapped@example.com", "Company = 'Wrapped'"), new[] { Lands("wrapped@example.com", F(("Company", "Wrapped"))) },
+            "@{ Email = 'Email'; FirstName = 'FirstName'; Company = ([psobject]'Company') }");
     }
 
     private static readonly Dictionary<string, Case> Cases = AllCases().ToDictionary(c => c.Name, StringComparer.Ordinal);
@@ -329,6 +401,7 @@ public sealed class HostileInputTests : IClassFixture<HostileInputTests.SharedSe
         // The run and the host survived: no terminating error, exactly one result.
         Assert.True(r.Thrown == null, $"{name}: terminating error {r.Thrown}");
         if (c.Culture != null) Assert.Equal(c.Culture, session.GetVariable("cultureSeen"));
+        Assert.True(r.Output.Count(o => IsResult(o)) == 1, $"{name}: no single result\n{r.AllText()}");
         var result = Assert.Single(r.Output, o => IsResult(o));
         var rows = ((System.Collections.IList)session.GetVariable("rows")!).Cast<object?>().ToList();
         Assert.Equal(c.Outcomes.Length + 2, rows.Count);
@@ -368,6 +441,119 @@ public sealed class HostileInputTests : IClassFixture<HostileInputTests.SharedSe
             Assert.Equal(new[] { ListId(o.List) }, stored.Lists);
             Assert.False(stored.Unsubscribed);
         }
+    }
+
+    // ------------------------------------------------------------------ refused before the first request
+
+    /// <summary>(case, the Start-AutopilotExport parameters after -Connection Emu, error id, text the message must hold)</summary>
+    public static IEnumerable<object[]> RefusedRuns() => new[]
+    {
+        new object[] { "map-standard-hashtable", "-Segment S -FieldMap @{ Email = 'Email'; FirstName = @{ a = 1 } }", "InvalidFieldMap", "'FirstName' holds a hashtable" },
+        new object[] { "map-standard-array", "-Segment S -FieldMap @{ Email = 'Email'; FirstName = @('Given', 'First') }", "InvalidFieldMap", "'FirstName' holds a list" },
+        new object[] { "map-standard-scriptblock", "-Segment S -FieldMap @{ Email = 'Email'; FirstName = { $_.Given } }", "InvalidFieldMap", "'FirstName' holds a script block" },
+        new object[] { "map-standard-null", "-Segment S -FieldMap @{ Email = 'Email'; Company = $null }", "InvalidFieldMap", "'Company' holds $null" },
+        new object[] { "map-standard-number", "-Segment S -FieldMap @{ Email = 'Email'; Company = 7 }", "InvalidFieldMap", "'Company' holds the number 7" },
+        new object[] { "map-standard-object", "-Segment S -FieldMap @{ Email = 'Email'; Company = [pscustomobject]@{ Name = 'Org' } }", "InvalidFieldMap", "'Company' holds an object" },
+        new object[] { "map-email-hashtable", "-Segment S -FieldMap @{ Email = @{ Property = 'Mail' } }", "InvalidFieldMap", "'Email' holds a hashtable" },
+        new object[] { "map-custom-array", "-Segment S -FieldMap @{ Email = 'Email'; Custom = @{ Tier = @('A', 'B') } }", "InvalidFieldMap", "Custom field 'Tier' holds a list" },
+        new object[] { "map-custom-property-scriptblock", "-Segment S -FieldMap @{ Email = 'Email'; Custom = @{ Tier = @{ Property = { 1 } } } }", "InvalidFieldMap", "Custom field 'Tier' holds a script block" },
+        new object[] { "map-custom-type-array", "-Segment S -FieldMap @{ Email = 'Email'; Custom = @{ Tier = @{ Property = 'T'; Type = @('integer') } } }", "InvalidFieldMap", "Type holds a list" },
+        new object[] { "map-custom-names-meet-once-encoded", "-Segment S -FieldMap @{ Email = 'Email'; Custom = @{ 'a -b' = 'A'; 'a- b' = 'B' } }", "InvalidFieldMap", "same Autopilot field ('a---b')" },
+        new object[] { "map-custom-names-differ-in-case", "-Segment S -FieldMap @{ Email = 'Email'; Custom = $($c = [System.Collections.Specialized.OrderedDictionary]::new(); $c['Tier'] = 'A'; $c['TIER'] = 'B'; $c) }", "InvalidFieldMap", "'TIER' is given twice" },
+        new object[] { "map-custom-name-crlf", "-Segment S -FieldMap @{ Email = 'Email'; Custom = @{ \"Loyalty`r`nTier\" = 'T' } }", "InvalidFieldMap", "Loyalty\\u000D\\u000ATier" },
+        new object[] { "map-custom-name-tab", "-Segment S -FieldMap @{ Email = 'Email'; Custom = @{ \"Loyalty`tTier\" = 'T' } }", "InvalidFieldMap", "U+0009" },
+        new object[] { "map-custom-name-no-break-space", "-Segment S -FieldMap @{ Email = 'Email'; Custom = @{ \"Loyalty`u{00A0}Tier\" = 'T' } }", "InvalidFieldMap", "U+00A0" },
+        new object[] { "map-custom-name-zero-width-space", "-Segment S -FieldMap @{ Email = 'Email'; Custom = @{ \"Loyalty`u{200B}Tier\" = 'T' } }", "InvalidFieldMap", "U+200B" },
+        new object[] { "map-custom-name-lone-surrogate", "-Segment S -FieldMap @{ Email = 'Email'; Custom = @{ \"Tier$([char]0xDC00)\" = 'T' } }", "InvalidFieldMap", "surrogate" },
+        new object[] { "segment-parameter-crlf", "-Segment \"Red`r`nTeam\"", "InvalidSegmentName", "Red\\u000D\\u000ATeam" },
+        new object[] { "segment-parameter-no-break-space", "-Segment Blue, \"Red`u{00A0}Team\"", "InvalidSegmentName", "U+00A0" },
+        new object[] { "segment-parameter-bidi-override", "-Segment \"`u{202E}maeT\"", "InvalidSegmentName", "U+202E" },
+        new object[] { "segment-parameter-lone-surrogate", "-Segment \"Red$([char]0xD800)\"", "InvalidSegmentName", "surrogate" },
+    };
+
+    [Theory]
+    [MemberData(nameof(RefusedRuns))]
+    public void Hostile_field_map_or_segment_is_refused_before_the_first_request(string name, string parameters, string errorId, string said)
+    {
+        var r = _shared.Session.Run($"try {{ @{{ Email = 'refused.run@example.com' }} | Start-AutopilotExport -Connection Emu {parameters} -RequestsPerSecond 0 }} catch {{ $_ }}");
+        Assert.True(r.Thrown == null, $"{name}: {r.Thrown}");
+        var error = Assert.IsType<ErrorRecord>(Assert.Single(r.Output).BaseObject);
+        Assert.Equal(errorId + ErrorIdSuffix, error.FullyQualifiedErrorId);
+        Assert.Contains(said, error.Exception.Message);
+        Assert.DoesNotContain("System.Collections.Hashtable'", error.Exception.Message);
+        Assert.Equal(0, _emulator.Host.Stats().TotalRequests);
+    }
+
+    [Fact]
+    public void Saving_a_hostile_field_map_or_segment_is_refused_by_the_same_rules()
+    {
+        string Id(string script) => Assert.IsType<ErrorRecord>(Assert.Single(_shared.Session.Run($"try {{ {script} }} catch {{ $_ }}").Output).BaseObject).FullyQualifiedErrorId;
+        Assert.StartsWith("InvalidFieldMap,", Id("New-AutopilotExport -Name H1 -Connection Emu -Segment S -FieldMap @{ Email = 'Email'; FirstName = @{ a = 1 } }"));
+        Assert.StartsWith("InvalidSegmentName,", Id("New-AutopilotExport -Name H1 -Connection Emu -Segment \"Red`nTeam\""));
+        _shared.Session.RunClean("$null = New-AutopilotExport -Name H1 -Connection Emu -Segment S -Force");
+        Assert.StartsWith("InvalidSegmentName,", Id("Set-AutopilotExport -Name H1 -Segment \"Red`u{00A0}Team\""));
+        Assert.StartsWith("InvalidFieldMap,", Id("Set-AutopilotFieldMap -Export H1 -Email Email -Field @{ Company = @('a', 'b') }"));
+        Assert.StartsWith("InvalidFieldMap,", Id("Set-AutopilotFieldMap -Export H1 -Email Email -CustomField @{ 'a -b' = 'A'; 'a- b' = 'B' }"));
+        Assert.StartsWith("InvalidFieldMap,", Id("Set-AutopilotFieldMap -Export H1 -Email Email -CustomField @{ \"T`u{2028}x\" = 'A' }"));
+        Assert.StartsWith("InvalidFieldMap,", Id("Set-AutopilotFieldMap -Export H1 -Email Email -FirstName Given -Field @{ FirstName = 'First' }"));
+        // A wrapped string is a property name; the stored map says so.
+        _shared.Session.RunClean("$p = [psobject]'Org'; Set-AutopilotFieldMap -Export H1 -Email Email -Field @{ Company = $p } -CustomField @{ Tier = @{ Property = [psobject]'T'; Type = [psobject]'string' } }");
+        var map = PSObject.AsPSObject(Prop<object>(_shared.Session.RunClean("Get-AutopilotExport H1").Output.Single(), "FieldMap"));
+        Assert.Contains("Org", map.ToString() + string.Join(",", map.Properties.Select(p => Convert.ToString(p.Value, System.Globalization.CultureInfo.InvariantCulture))));
+        _shared.Session.RunClean("Remove-AutopilotExport -Name H1 -Confirm:$false");
+        Assert.Equal(0, _emulator.Host.Stats().TotalRequests);
+    }
+
+    [Fact]
+    public void A_row_with_several_bad_fields_gets_one_error_naming_each_and_one_report_line()
+    {
+        var report = Path.Combine(Path.GetTempPath(), "apx-hostile-" + Guid.NewGuid().ToString("N") + ".jsonl");
+        try
+        {
+            var r = _shared.Session.Run($$"""
+                [pscustomobject]@{ Email = "bad`u{0001}address"; Team = 'Blue'; I = 'x'; B = 'maybe' },
+                [pscustomobject]@{ Email = 'good@example.com'; Team = 'Blue'; I = 'y'; D = 'z' },
+                [pscustomobject]@{ Email = 'fine@example.com'; Team = 'Blue' } |
+                    Start-AutopilotExport -Connection Emu -Segment Hostile -SegmentProperty Team -RequestsPerSecond 0 -ReportPath '{{report}}' -FieldMap @{ Email = 'Email'; Custom = @{ I = @{ Property = 'I'; Type = 'integer' }; D = @{ Property = 'D'; Type = 'float' }; B = @{ Property = 'B'; Type = 'boolean' } } }
+                """);
+            Assert.Null(r.Thrown);
+            Assert.Equal(new[] { "InvalidEmail" + ErrorIdSuffix, "InvalidFieldValue" + ErrorIdSuffix }, r.Errors.Select(e => e.FullyQualifiedErrorId));
+            var first = r.Errors[0].Exception.Message;
+            Assert.StartsWith("Row 1: 3 problems: 'bad?address' in property 'Email' is not an email address", first);
+            Assert.Contains("property 'I' (custom field 'I', integer) holds 'x'", first);
+            Assert.Contains("property 'B' (custom field 'B', boolean) holds 'maybe'", first);
+            var second = r.Errors[1].Exception.Message;
+            Assert.StartsWith("Row 2 (good@example.com): 2 problems: ", second);
+            Assert.Contains("property 'D' (custom field 'D', float)", second);
+
+            var lines = File.ReadAllLines(report).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
+            var line1 = lines.Single(l => l.TryGetProperty("row", out var n) && n.GetInt64() == 1);
+            Assert.Equal("bad\u0001address", line1.GetProperty("email").GetString());
+            Assert.Equal("Blue", line1.GetProperty("segment").GetString());
+            Assert.Contains("3 problems", line1.GetProperty("reason").GetString());
+            Assert.Contains("\"email\":\"bad\\u0001address\"", File.ReadAllText(report));
+            var line2 = lines.Single(l => l.TryGetProperty("row", out var n) && n.GetInt64() == 2);
+            Assert.Equal(("good@example.com", "Blue"), (line2.GetProperty("email").GetString(), line2.GetProperty("segment").GetString()));
+            Assert.Equal(new[] { "fine@example.com" }, _emulator.Host.Contacts().Select(c => c.Email));
+        }
+        finally { File.Delete(report); }
+    }
+
+    [Fact]
+    public void A_mapped_property_no_row_has_is_one_warning_with_the_rows_counted()
+    {
+        var r = _shared.Session.Run("""
+            1..1200 | ForEach-Object { [pscustomobject]@{ Email = "typo$_@example.com"; FirstName = 'Ada'; Tier = 'gold' } } |
+                Start-AutopilotExport -Connection Emu -Segment Hostile -RequestsPerSecond 0 -FieldMap @{ Email = 'Email'; FirstName = 'FirstNmae'; Custom = @{ Tier = 'Tier'; Level = 'Lvl' } }
+            """);
+        Assert.Null(r.Thrown);
+        Assert.Empty(r.Errors);
+        Assert.Equal(new[]
+        {
+            "Property 'FirstNmae' (mapped to FirstName) was not found on any of the 1,200 rows: check its spelling against the input's properties.",
+            "Property 'Lvl' (mapped to custom field 'Level') was not found on any of the 1,200 rows: check its spelling against the input's properties.",
+        }, r.Warnings.Where(w => w.StartsWith("Property ", StringComparison.Ordinal)).OrderBy(w => w, StringComparer.Ordinal));
+        Assert.Equal(1200L, Prop<long>(Assert.Single(r.Output, o => IsResult(o)), "Exported"));
     }
 
     [Fact]

@@ -34,13 +34,25 @@ public sealed class RunOutcomeCommandTests : ModuleTestBase
         Assert.True((bool)Prop(result, "ReportComplete")!);
     }
 
+    /// <summary>Creates the custom field "Order Count" as an integer (one contact), so text sent for it is refused.</summary>
+    private void SeedIntegerOrderCount()
+    {
+        using var http = Emulator.CreateClient();
+        var seeded = http.PostAsync("contact", new System.Net.Http.StringContent(
+            "{\"contact\":{\"Email\":\"seed@example.com\",\"custom\":{\"integer--Order--Count\":3}}}", System.Text.Encoding.UTF8, "application/json")).GetAwaiter().GetResult();
+        seeded.EnsureSuccessStatusCode();
+    }
+
     [Fact]
     public void A_rejection_the_same_for_every_row_stops_the_run_with_one_error_id_and_the_result_reaches_the_script()
     {
         CreateConnection();
+        // "Order Count" exists as an integer and the rows hold text: the API refuses every row for the same reason.
+        // (This used a custom field name with a tab, which issue 11 refuses before the first request.)
+        SeedIntegerOrderCount();
         var r = Run(@"
-            $r = 1..500 | ForEach-Object { [pscustomobject]@{ Email = ""u$_@example.com""; Tier = 'gold' } } |
-                Start-AutopilotExport -Connection Emu -Segment VIP -FieldMap @{ Email = 'Email'; Custom = @{ ""Loyalty`tTier"" = 'Tier' } } -OutVariable run
+            $r = 1..500 | ForEach-Object { [pscustomobject]@{ Email = ""u$_@example.com""; Orders = 'many' } } |
+                Start-AutopilotExport -Connection Emu -Segment VIP -FieldMap @{ Email = 'Email'; Custom = @{ 'Order Count' = 'Orders' } } -OutVariable run
             $r
             'outvariable:' + $run.Count");
         var (result, error) = ExportResults.FailedRun(r, "RejectedForEveryRow");
@@ -54,12 +66,13 @@ public sealed class RunOutcomeCommandTests : ModuleTestBase
         Assert.InRange(r.Errors.Count(e => e.FullyQualifiedErrorId == "RejectedByApi" + Suffix), 1, 5);
         Assert.Equal(r.Errors.Count - 1, r.Errors.Count(e => e.FullyQualifiedErrorId == "RejectedByApi" + Suffix));
         Assert.InRange(Emulator.Stats().Requests.Where(x => x.Route == "POST /v1/contacts").Sum(x => x.Count), 5, 9);
-        Assert.Empty(Emulator.Contacts());
+        Assert.Equal(new[] { "seed@example.com" }, Emulator.Contacts().Select(c => c.Email));
 
         Emulator.Reset();
+        SeedIntegerOrderCount();
         var stopped = Run(@"try {
-                1..500 | ForEach-Object { [pscustomobject]@{ Email = ""u$_@example.com""; Tier = 'gold' } } |
-                    Start-AutopilotExport -Connection Emu -Segment VIP -FieldMap @{ Email = 'Email'; Custom = @{ ""Loyalty`tTier"" = 'Tier' } } -ErrorAction Stop
+                1..500 | ForEach-Object { [pscustomobject]@{ Email = ""u$_@example.com""; Orders = 'many' } } |
+                    Start-AutopilotExport -Connection Emu -Segment VIP -FieldMap @{ Email = 'Email'; Custom = @{ 'Order Count' = 'Orders' } } -ErrorAction Stop
                 'not stopped'
             } catch { $_ }");
         // -ErrorAction Stop applies to every error the command writes: the first refused row's error (always written

@@ -63,6 +63,54 @@ Describe 'In a real shell' {
         }
     }
 
+    Context 'Import-Csv headers with surrounding spaces (issue 11)' {
+        BeforeAll {
+            # Import-Csv keeps the trailing spaces of a header typed as "Email , First Name": the properties are
+            # 'Email ' and 'First Name ', which neither a field map nor the automatic matching found before.
+            $SpacedCsv = Join-Path $TestDrive 'spaced.csv'
+            @(' Email , First Name ,Tier  , GivenName', 'pad1@example.com,Pia,gold,Pia', 'pad2@example.com,Pat,,Pat') |
+                Set-Content -Path $SpacedCsv -Encoding UTF8
+        }
+
+        It 'matches a field map to headers with surrounding spaces' {
+            $rows = Import-Csv -Path $SpacedCsv
+            $rows[0].PSObject.Properties.Name | Should -Contain 'Email '
+            $rows[0].PSObject.Properties.Name | Should -Not -Contain 'Email'
+            $result = $rows | Start-AutopilotExport -Connection emu -Segment 'Pester spaced' -FieldMap @{
+                Email = 'Email'; FirstName = 'First Name'; Custom = @{ Tier = 'Tier' }
+            } -WarningVariable warned -ErrorVariable err -ErrorAction SilentlyContinue
+            $err | Should -BeNullOrEmpty
+            $warned | Should -BeNullOrEmpty
+            $result.Exported | Should -Be 2
+            $pia = Get-EmulatorContact -Email 'pad1@example.com'
+            $pia.FirstName | Should -BeExactly 'Pia'
+            $pia.custom.'string--Tier' | Should -Be 'gold'
+        }
+
+        It 'matches headers with surrounding spaces automatically' {
+            $result = Import-Csv -Path $SpacedCsv | Start-AutopilotExport -Connection emu -Segment 'Pester spaced auto'
+            $result.Exported | Should -Be 2
+            (Get-EmulatorContact -Email 'pad2@example.com').FirstName | Should -BeExactly 'Pat'
+        }
+
+        It 'warns once about a mapped property no row has, with the rows counted' {
+            $result = Import-Csv -Path $SpacedCsv | Start-AutopilotExport -Connection emu -Segment 'Pester typo' -FieldMap @{
+                Email = 'Email'; FirstName = 'FirstNmae'
+            } -WarningVariable warned -WarningAction SilentlyContinue
+            $result.Exported | Should -Be 2
+            @($warned | Where-Object { "$_" -like 'Property *' }).Count | Should -Be 1
+            "$($warned[0])" | Should -BeExactly "Property 'FirstNmae' (mapped to FirstName) was not found on any of the 2 rows: check its spelling against the input's properties."
+        }
+
+        It 'reads an Email added to a hashtable row with Add-Member' {
+            $row = @{ FirstName = 'Member' }
+            $row | Add-Member -NotePropertyName Email -NotePropertyValue 'added@example.com'
+            $result = $row | Start-AutopilotExport -Connection emu -Segment 'Pester add-member' -FieldMap @{ Email = 'Email'; FirstName = 'FirstName' }
+            $result.Exported | Should -Be 1
+            (Get-EmulatorContact -Email 'added@example.com').FirstName | Should -BeExactly 'Member'
+        }
+    }
+
     Context 'ConvertFrom-Json' {
         It 'exports a CRM answer reshaped with Select-Object, numbers and flags typed' {
             $json = '{ "customers": [

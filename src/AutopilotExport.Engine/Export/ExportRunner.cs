@@ -137,7 +137,11 @@ namespace AutopilotExport.Engine.Export
         {
             if (_summary != null) return _summary;
             var to = sink ?? Discard;
-            if (!_control.IsStopping) _intake.EndOfInput();
+            if (!_control.IsStopping)
+            {
+                _intake.EndOfInput();
+                foreach (var warning in _intake.PropertiesNotFound()) _messages.Tell(new WarningEvent(warning));
+            }
             var rest = _intake.TakeRest();
             if (rest != null)
             {

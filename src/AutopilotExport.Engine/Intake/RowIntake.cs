@@ -49,7 +49,9 @@ namespace AutopilotExport.Engine.Intake
             }
             if (!mapped.Success)
             {
-                _tally.Problem(rowNumber, tag, null, RowOutcome.Invalid, mapped.ErrorId!, mapped.Reason!, null, quiet: false);
+                // The email as given and the segment the row was meant for, so the report line says which contact it was.
+                var segment = mapped.Segment ?? (_options.Segments.Count > 0 ? _options.Segments[0] : null);
+                _tally.Problem(rowNumber, tag, mapped.RawEmail, RowOutcome.Invalid, mapped.ErrorId!, mapped.Reason!, segment, quiet: false);
                 return;
             }
             Accept(rowNumber, tag, mapped.Profile!, ready);
@@ -121,6 +123,9 @@ namespace AutopilotExport.Engine.Intake
             if (_shape != null && _shape.Decided) _shape = null;
             if (warning != null) _messages.Tell(new WarningEvent(warning));
         }
+
+        /// <summary>One warning per mapped property that no row had (a misspelt property name), for the end of the run.</summary>
+        public IReadOnlyList<string> PropertiesNotFound() => _mapper.PropertiesNotFound();
 
         /// <summary>The partly filled batch at the end of the input, if any.</summary>
         public Batch? TakeRest()

@@ -64,11 +64,30 @@ namespace AutopilotExport.Engine.Mapping
                     throw new ArgumentException(
                         $"Field map key '{key}' is not an Autopilot standard field. Standard fields: {string.Join(", ", StandardFields.Names)}. " +
                         "Put custom fields under Custom = @{ 'Field Name' = 'InputProperty' }.");
-                var property = RequireProperty(key, entry.Value);
-                if (canonical == StandardFields.Email) map.Email = property;
-                else map.Standard[canonical] = property;
+                map.AddStandard(canonical, entry.Value, $"Field map key '{key}'");
             }
             return map;
+        }
+
+        /// <summary>
+        /// Maps a standard field (any spelling of its name) to the input property <paramref name="property"/>;
+        /// <paramref name="source"/> says where it was given ("-Field key 'Company'") for the error. A field
+        /// given twice is an error: one of the two would be dropped without a word.
+        /// </summary>
+        public void AddStandard(string field, object? property, string source)
+        {
+            if (!StandardFields.TryGetCanonical(field, out var canonical))
+                throw new ArgumentException($"{source}: '{field}' is not an Autopilot standard field ({string.Join(", ", StandardFields.Names)}).");
+            var name = RequireProperty(source, property);
+            if (canonical == StandardFields.Email)
+            {
+                if (Email != null) throw new ArgumentException($"{source}: Email is mapped twice ('{Email}' and '{name}').");
+                Email = name;
+                return;
+            }
+            if (Standard.TryGetValue(canonical, out var had))
+                throw new ArgumentException($"{source}: standard field '{canonical}' is mapped twice ('{had}' and '{name}').");
+            Standard[canonical] = name;
         }
 
         /// <summary>Adds custom fields from <c>@{ 'Loyalty Tier'='Tier' }</c> or <c>@{ 'Orders'=@{Property='N';Type='integer'} }</c>.</summary>
@@ -77,9 +96,8 @@ namespace AutopilotExport.Engine.Mapping
             foreach (DictionaryEntry c in customs)
             {
                 var name = Convert.ToString(c.Key, CultureInfo.InvariantCulture)?.Trim() ?? "";
-                if (name.Length == 0) throw new ArgumentException("A custom field name is empty.");
-                if (name.Contains("--"))
-                    throw new ArgumentException($"Custom field name '{name}' contains '--', which the API uses to encode spaces.");
+                CheckCustomName(name);
+                CustomFieldMapping mapping;
                 if (c.Value is IDictionary detail)
                 {
                     object? prop = null, type = null;
@@ -90,12 +108,19 @@ namespace AutopilotExport.Engine.Mapping
                         else if (string.Equals(dk, "Type", StringComparison.OrdinalIgnoreCase)) type = d.Value;
                         else throw new ArgumentException($"Custom field '{name}': unknown key '{dk}' (use Property and Type).");
                     }
-                    map.Custom[name] = new CustomFieldMapping(RequireProperty(name, prop), ParseType(name, Convert.ToString(type, CultureInfo.InvariantCulture)));
+                    if (type != null && !(type is string))
+                        throw new ArgumentException($"Custom field '{name}': Type holds {DescribeSpecValue(type)}, not a type name (string, integer, float, boolean, date).");
+                    mapping = new CustomFieldMapping(RequireProperty($"Custom field '{name}'", prop), ParseType(name, (string?)type));
                 }
                 else
                 {
-                    map.Custom[name] = new CustomFieldMapping(RequireProperty(name, c.Value));
+                    mapping = new CustomFieldMapping(RequireProperty($"Custom field '{name}'", c.Value));
                 }
+                // The dictionary ignores case: a second 'tier' next to 'Tier' (an [ordered] or case-sensitive
+                // hashtable) would replace the first without a word.
+                if (map.Custom.ContainsKey(name))
+                    throw new ArgumentException($"Custom field '{name}' is given twice (names that differ only in case are the same Autopilot field).");
+                map.Custom[name] = mapping;
             }
         }
 
@@ -115,23 +140,97 @@ namespace AutopilotExport.Engine.Mapping
             }
         }
 
-        private static string RequireProperty(string key, object? value)
+        /// <summary>
+        /// A property name is text. Anything else (a hashtable, an array, a script block, $null, a number) would
+        /// be turned into text such as "System.Collections.Hashtable" and looked up as a property that no row has.
+        /// </summary>
+        private static string RequireProperty(string source, object? value)
         {
-            var s = Convert.ToString(value, CultureInfo.InvariantCulture)?.Trim();
-            if (string.IsNullOrEmpty(s)) throw new ArgumentException($"Field map key '{key}' names no input property.");
-            return s!;
+            if (!(value is string text))
+                throw new ArgumentException($"{source} holds {DescribeSpecValue(value)}, not the name of an input property: write the property name as text, e.g. 'Mail'.");
+            var s = text.Trim();
+            if (s.Length == 0) throw new ArgumentException($"{source} names no input property (the name is empty).");
+            return s;
         }
 
-        /// <summary>The map's checks that apply to a whole map (each entry is checked as it is read): the email
-        /// is required to match contacts, and standard fields use the API's names. Throws ArgumentException.</summary>
+        private static string DescribeSpecValue(object? value)
+        {
+            switch (value)
+            {
+                case null: return "$null";
+                case IDictionary _: return $"a hashtable ({value.GetType().FullName})";
+                case string _: return "text";
+                case IEnumerable _: return $"a list ({value.GetType().FullName})";
+            }
+            var type = value.GetType();
+            if (type.IsPrimitive || value is decimal)
+                return $"the number {Convert.ToString(value, CultureInfo.InvariantCulture)} ({type.Name})";
+            if (type.FullName == "System.Management.Automation.ScriptBlock") return "a script block";
+            return $"an object of type {type.FullName}";
+        }
+
+        /// <summary>
+        /// The map's checks that apply to a whole map, for every way a map is made (a hashtable, the
+        /// Set-AutopilotFieldMap parameters, a stored map): the email is required to match contacts, standard
+        /// fields use the API's names, every property is named, and custom field names are names the API keeps
+        /// as given and that stay apart once encoded. Throws ArgumentException.
+        /// </summary>
         public FieldMap Validate()
         {
             if (string.IsNullOrWhiteSpace(Email))
                 throw new ArgumentException("The field map has no Email property: name the input property that holds the email address, e.g. @{ Email = 'Mail' }; the email is required to match contacts.");
             foreach (var kv in Standard)
+            {
                 if (!StandardFields.TryGetCanonical(kv.Key, out _))
                     throw new ArgumentException($"Field map names '{kv.Key}', which is not an Autopilot standard field.");
+                if (string.IsNullOrWhiteSpace(kv.Value))
+                    throw new ArgumentException($"Field map key '{kv.Key}' names no input property (the name is empty).");
+            }
+            var encoded = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var kv in Custom)
+            {
+                var name = kv.Key ?? "";
+                CheckCustomName(name);
+                if (string.IsNullOrWhiteSpace(kv.Value?.Property))
+                    throw new ArgumentException($"Custom field '{name}' names no input property (the name is empty).");
+                // 'a -b' and 'a- b' both become a---b, and Autopilot keys custom fields ignoring case: two names
+                // that meet here would be merged into one field.
+                var key = EncodedName(name);
+                if (encoded.TryGetValue(key, out var other))
+                    throw new ArgumentException($"Custom fields '{other}' and '{name}' become the same Autopilot field ('{key}'): rename one of them.");
+                encoded[key] = name;
+            }
             return this;
+        }
+
+        /// <summary>The rule for one custom field name (checked as a name is read, and again on the whole map).</summary>
+        private static void CheckCustomName(string name)
+        {
+            if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("A custom field name is empty.");
+            if (name.Contains("--"))
+                throw new ArgumentException($"Custom field name '{name}' contains '--', which the API uses to encode spaces.");
+            var problem = UnicodeText.NameProblem(name);
+            if (problem != null)
+                throw new ArgumentException($"Custom field name '{Printable(name)}' cannot be used: {problem}. Use letters, digits, punctuation and plain spaces.");
+        }
+
+        /// <summary>The name part of a custom field's API key: spaces become '--' (<c>Loyalty--Tier</c>).</summary>
+        public static string EncodedName(string name) => name.Trim().Replace(" ", "--");
+
+        /// <summary>A name for a message, with control, format and other invisible characters shown as \uXXXX.</summary>
+        public static string Printable(string name)
+        {
+            var sb = new System.Text.StringBuilder(name.Length);
+            foreach (var c in name)
+            {
+                var category = char.GetUnicodeCategory(c);
+                if (char.IsControl(c) || category == UnicodeCategory.Format || category == UnicodeCategory.Surrogate
+                    || category == UnicodeCategory.SpaceSeparator && c != ' '
+                    || category == UnicodeCategory.LineSeparator || category == UnicodeCategory.ParagraphSeparator)
+                    sb.Append("\\u").Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
+                else sb.Append(c);
+            }
+            return sb.ToString();
         }
 
         /// <summary>"Email&lt;-Mail, FirstName&lt;-GivenName, custom 'Loyalty Tier'&lt;-Tier (auto)" for verbose output.</summary>

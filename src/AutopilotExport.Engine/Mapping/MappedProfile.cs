@@ -54,17 +54,22 @@ namespace AutopilotExport.Engine.Mapping
     /// <summary>Either a profile or the reason the row cannot be exported.</summary>
     public readonly struct MapResult
     {
-        private MapResult(MappedProfile? profile, string? errorId, string? reason)
+        private MapResult(MappedProfile? profile, string? errorId, string? reason, string? rawEmail, string? segment)
         {
-            Profile = profile; ErrorId = errorId; Reason = reason;
+            Profile = profile; ErrorId = errorId; Reason = reason; RawEmail = rawEmail; Segment = segment;
         }
 
         public MappedProfile? Profile { get; }
         public string? ErrorId { get; }
         public string? Reason { get; }
+        /// <summary>A refused row's email as given (shortened), for the row report; null when it had none.</summary>
+        public string? RawEmail { get; }
+        /// <summary>A refused row's own segment, when it had a usable one.</summary>
+        public string? Segment { get; }
         public bool Success => Profile != null;
 
-        public static MapResult Ok(MappedProfile p) => new MapResult(p, null, null);
-        public static MapResult Error(string errorId, string reason) => new MapResult(null, errorId, reason);
+        public static MapResult Ok(MappedProfile p) => new MapResult(p, null, null, null, null);
+        public static MapResult Error(string errorId, string reason, string? rawEmail = null, string? segment = null) =>
+            new MapResult(null, errorId, reason, rawEmail, segment);
     }
 }

@@ -2,7 +2,9 @@ using System;
 using System.Collections;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Numerics;
 using System.Text;
+using static AutopilotExport.Engine.Mapping.ValueConversion;
 
 namespace AutopilotExport.Engine.Mapping
 {
@@ -54,7 +56,10 @@ namespace AutopilotExport.Engine.Mapping
                     if (canonical != StandardFields.Email) standard.Add(new KeyValuePair<string, string>(canonical, kv.Value));
                 }
                 foreach (var kv in map.Custom) custom.Add(new CustomSlot(kv.Key, kv.Value.Property, kv.Value.Type));
+                foreach (var kv in standard) _unseen[kv.Value] = kv.Key;
+                foreach (var slot in custom) if (!_unseen.ContainsKey(slot.Property)) _unseen[slot.Property] = $"custom field '{slot.Name}'";
             }
+            if (_segmentProperty != null && !_unseen.ContainsKey(_segmentProperty)) _unseen[_segmentProperty] = "the segment";
             _standard = standard.ToArray();
             _custom = custom.ToArray();
         }
@@ -62,9 +67,61 @@ namespace AutopilotExport.Engine.Mapping
         /// <summary>Set once the first row was auto-matched (no field map): what was matched, for verbose output.</summary>
         public string? AutoMatchDescription { get; private set; }
 
+        /// <summary>Rows that reached the field lookups (not $null rows).</summary>
+        public long RowsRead { get; private set; }
+
+        // Mapped properties (other than Email, which says so on every row) not yet found on any row: a typo
+        // such as 'FirstNmae' would otherwise leave a field out of every contact without a word.
+        private readonly Dictionary<string, string> _unseen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        // A mapped property found on a row only once surrounding spaces were ignored (' Email ' for 'Email'):
+        // the row's own spelling, tried first on the next rows (CSV rows share their header).
+        private readonly Dictionary<string, string> _spaced = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+        /// <summary>
+        /// The mapped properties no row had, each as a sentence with the rows counted; empty when every mapped
+        /// property was on at least one row, or no row was read. Meant for the end of the run.
+        /// </summary>
+        public IReadOnlyList<string> PropertiesNotFound()
+        {
+            var found = new List<string>();
+            if (RowsRead == 0) return found;
+            foreach (var kv in _unseen)
+                found.Add(string.Format(CultureInfo.InvariantCulture,
+                    "Property '{0}' (mapped to {1}) was not found on any of the {2:N0} rows: check its spelling against the input's properties.",
+                    kv.Key, kv.Value, RowsRead));
+            return found;
+        }
+
         public MapResult Map(IRecordReader? row)
         {
             if (row == null) return MapResult.Error(ErrorIds.NullRow, "the row is empty ($null)");
+            RowsRead++;
+            Problems problems = default;
+
+            // The segment is read before the email, so a row refused for its email keeps its segment in the
+            // report; its problems are told after the email's (the email's id is the row's id).
+            string? segment = null, segmentErrorId = null, segmentError = null;
+            if (_segmentProperty != null && Lookup(row, _segmentProperty, out var rawSegment, ref problems, "the segment"))
+            {
+                var text = AsText(rawSegment);
+                // IsEmpty, not a null check: a SQL NULL (DBNull) is an empty cell, so the row falls back to -Segment.
+                if (text == null && !IsEmpty(rawSegment))
+                {
+                    segmentErrorId = ErrorIds.InvalidFieldValue;
+                    segmentError = $"property '{_segmentProperty}' (the segment) holds {Describe(rawSegment)}, not a name";
+                }
+                else if (!string.IsNullOrWhiteSpace(text))
+                {
+                    var name = text!.Trim();
+                    var problem = UnicodeText.NameProblem(name);
+                    if (problem == null) segment = name;
+                    else
+                    {
+                        segmentErrorId = ErrorIds.InvalidSegmentName;
+                        segmentError = $"property '{_segmentProperty}' (the segment) holds '{Shorten(FieldMap.Printable(name))}', which cannot be a list name: {problem}";
+                    }
+                }
+            }
 
             string? emailProperty = _map?.Email;
             KeyValuePair<string, string>[] standard = _standard;
@@ -72,8 +129,12 @@ namespace AutopilotExport.Engine.Mapping
             {
                 emailProperty = AutoMatchEmail(row);
                 if (emailProperty == null)
-                    return MapResult.Error(ErrorIds.MissingEmail,
+                {
+                    problems.Add(ErrorIds.MissingEmail,
                         "no field map was given and the row has no Email, EmailAddress, Mail or UserPrincipalName property holding an address");
+                    if (segmentError != null) problems.Add(segmentErrorId!, segmentError);
+                    return problems.Result(null, segment);
+                }
                 standard = AutoMatchNames(row);
                 if (AutoMatchDescription == null)
                 {
@@ -83,41 +144,46 @@ namespace AutopilotExport.Engine.Mapping
                 }
             }
 
-            if (!row.TryGetValue(emailProperty!, out var rawEmail))
-                return MapResult.Error(ErrorIds.MissingEmail, $"the row has no property '{emailProperty}' (mapped to Email)");
-            var email = AsText(rawEmail)?.Trim();
-            if (string.IsNullOrEmpty(email))
+            string? email = null;
+            string? rawEmailText = null;
+            bool emailOk = false;
+            int before = problems.Count;
+            if (!Lookup(row, emailProperty!, out var rawEmail, ref problems, "Email"))
             {
-                // A list, hashtable or object is not an empty cell: say what it holds instead of "is empty".
-                if (email == null && !IsEmpty(rawEmail))
-                    return MapResult.Error(ErrorIds.InvalidEmail, $"property '{emailProperty}' (mapped to Email) holds {Describe(rawEmail)}, not an email address");
-                return MapResult.Error(ErrorIds.MissingEmail, $"property '{emailProperty}' (mapped to Email) is empty");
+                if (problems.Count == before) problems.Add(ErrorIds.MissingEmail, $"the row has no property '{emailProperty}' (mapped to Email)");
             }
-            var emailProblem = EmailAddress.Check(email!);
-            if (emailProblem != null)
-                return MapResult.Error(ErrorIds.InvalidEmail, $"'{Shorten(email!)}' in property '{emailProperty}' is not an email address: {emailProblem}");
+            else
+            {
+                rawEmailText = AsText(rawEmail);
+                email = rawEmailText?.Trim();
+                if (string.IsNullOrEmpty(email))
+                {
+                    // A list, hashtable or object is not an empty cell: say what it holds instead of "is empty".
+                    if (email == null && !IsEmpty(rawEmail))
+                        problems.Add(ErrorIds.InvalidEmail, $"property '{emailProperty}' (mapped to Email) holds {Describe(rawEmail)}, not an email address");
+                    else
+                        problems.Add(ErrorIds.MissingEmail, $"property '{emailProperty}' (mapped to Email) is empty");
+                }
+                else
+                {
+                    var emailProblem = EmailAddress.Check(email!);
+                    if (emailProblem != null)
+                        problems.Add(ErrorIds.InvalidEmail, $"'{Shorten(email!)}' in property '{emailProperty}' is not an email address: {emailProblem}");
+                    else emailOk = true;
+                }
+            }
 
-            string? segment = null;
-            if (_segmentProperty != null && row.TryGetValue(_segmentProperty, out var rawSegment))
-            {
-                var text = AsText(rawSegment);
-                // IsEmpty, not a null check: a SQL NULL (DBNull) is an empty cell, so the row falls back to -Segment.
-                if (text == null && !IsEmpty(rawSegment))
-                    return MapResult.Error(ErrorIds.InvalidFieldValue, $"property '{_segmentProperty}' (the segment) holds {Describe(rawSegment)}, not a name");
-                segment = string.IsNullOrWhiteSpace(text) ? null : text!.Trim();
-                if (segment != null && UnicodeText.HasLoneSurrogate(segment))
-                    return MapResult.Error(ErrorIds.InvalidFieldValue, $"property '{_segmentProperty}' (the segment) holds text with a broken character (half of a UTF-16 surrogate pair)");
-            }
+            if (segmentError != null) problems.Add(segmentErrorId!, segmentError);
 
             // Arrays sized for every mapped field and trimmed once: this runs for every row, so no List and no copy
-            // when all fields have values (the usual case).
+            // when all fields have values (the usual case). Every field is checked, so one error names them all.
             var fields = standard.Length == 0 ? Array.Empty<KeyValuePair<string, FieldValue>>() : new KeyValuePair<string, FieldValue>[standard.Length];
             int fieldCount = 0;
             foreach (var kv in standard)
             {
-                if (!row.TryGetValue(kv.Value, out var raw) || IsEmpty(raw)) continue;
+                if (!Lookup(row, kv.Value, out var raw, ref problems, kv.Key) || IsEmpty(raw)) continue;
                 var error = ConvertStandard(kv.Key, kv.Value, raw!, out var value);
-                if (error != null) return MapResult.Error(ErrorIds.InvalidFieldValue, error);
+                if (error != null) { problems.Add(ErrorIds.InvalidFieldValue, error); continue; }
                 fields[fieldCount++] = new KeyValuePair<string, FieldValue>(kv.Key, value);
             }
 
@@ -125,10 +191,11 @@ namespace AutopilotExport.Engine.Mapping
             int customCount = 0;
             foreach (var slot in _custom)
             {
-                if (!row.TryGetValue(slot.Property, out var raw) || IsEmpty(raw)) continue;
+                if (!Lookup(row, slot.Property, out var raw, ref problems, "custom field '" + slot.Name + "'") || IsEmpty(raw)) continue;
                 var type = slot.Type == CustomFieldType.Auto ? Infer(raw!) : slot.Type;
                 var error = ConvertCustom(slot.Name, slot.Property, type, raw!, out var value);
-                if (error != null) return MapResult.Error(ErrorIds.InvalidFieldValue, error);
+                if (error != null) { problems.Add(ErrorIds.InvalidFieldValue, error); continue; }
+                if (problems.Has) continue; // a refused row fixes no type
                 if (slot.Key == null || slot.Type == CustomFieldType.Auto)
                 {
                     // The first value fixes the type: Autopilot keys a custom field by type and name, and one
@@ -139,7 +206,76 @@ namespace AutopilotExport.Engine.Mapping
                 custom[customCount++] = new KeyValuePair<string, FieldValue>(slot.Key, value);
             }
 
+            if (problems.Has || !emailOk) return problems.Result(emailOk ? email : rawEmailText, segment);
             return MapResult.Ok(new MappedProfile(email!, segment, Trim(fields, fieldCount), Trim(custom, customCount)));
+        }
+
+        /// <summary>Every problem of one row, so one error names each bad field (the first id is the row's id).</summary>
+        private struct Problems
+        {
+            private string? _id;
+            private StringBuilder? _reasons;
+            private int _count;
+
+            public bool Has => _id != null;
+            public int Count => _count;
+
+            public void Add(string id, string reason)
+            {
+                _id ??= id;
+                _reasons ??= new StringBuilder();
+                if (_count > 0) _reasons.Append("; ");
+                _reasons.Append(reason);
+                _count++;
+            }
+
+            public MapResult Result(string? rawEmail, string? segment)
+            {
+                var text = _count > 1 ? $"{_count} problems: {_reasons}" : _reasons!.ToString();
+                return MapResult.Error(_id!, text, RawForReport(rawEmail), segment);
+            }
+        }
+
+        /// <summary>Longest raw email kept for the row report: enough to recognise it, not a whole pasted document.</summary>
+        public const int MaxReportedEmailLength = 320;
+
+        private static string? RawForReport(string? raw)
+        {
+            if (raw == null) return null;
+            return raw.Length <= MaxReportedEmailLength ? raw : raw.Substring(0, MaxReportedEmailLength) + "…";
+        }
+
+        /// <summary>
+        /// The row's value of a mapped property: the exact name first (case-insensitive, as PowerShell), then the
+        /// row's property whose name equals it once surrounding spaces are ignored (a CSV header ' Email '). Two
+        /// such properties and no exact one: a problem of the row, since either could be meant.
+        /// </summary>
+        private bool Lookup(IRecordReader row, string property, out object? value, ref Problems problems, string mappedTo)
+        {
+            if (row.TryGetValue(property, out value)) { Seen(property); return true; }
+            if (_spaced.TryGetValue(property, out var spelled) && row.TryGetValue(spelled, out value)) { Seen(property); return true; }
+            string? match = null;
+            foreach (var name in row.PropertyNames)
+            {
+                if (name == null || name.Length == property.Length || !string.Equals(name.Trim(), property, StringComparison.OrdinalIgnoreCase)) continue;
+                if (match != null)
+                {
+                    problems.Add(ErrorIds.AmbiguousProperty,
+                        $"property '{property}' (mapped to {mappedTo}) is not on the row, and '{match}' and '{name}' both match it once surrounding spaces are ignored: rename one");
+                    value = null;
+                    return false;
+                }
+                match = name;
+            }
+            if (match == null || !row.TryGetValue(match, out value)) { value = null; return false; }
+            _spaced[property] = match;
+            Seen(property);
+            return true;
+        }
+
+        private void Seen(string property)
+        {
+            if (_unseen.Count > 0) _unseen.Remove(property);
         }
 
         private static KeyValuePair<string, FieldValue>[] Trim(KeyValuePair<string, FieldValue>[] values, int count)
@@ -162,14 +298,15 @@ namespace AutopilotExport.Engine.Mapping
                 CustomFieldType.Date => "date",
                 _ => "string",
             };
-            return prefix + "--" + name.Trim().Replace(" ", "--");
+            return prefix + "--" + FieldMap.EncodedName(name);
         }
 
         private string? AutoMatchEmail(IRecordReader row)
         {
+            var none = default(Problems);
             foreach (var candidate in EmailCandidates)
             {
-                if (!row.TryGetValue(candidate, out var v)) continue;
+                if (!Lookup(row, candidate, out var v, ref none, "Email")) continue;
                 var text = AsText(v)?.Trim();
                 if (string.IsNullOrEmpty(text)) continue;
                 // A UPN looks like an address but need not be one ("user@corp.local" is, "DOMAIN\user" is not).
@@ -178,214 +315,19 @@ namespace AutopilotExport.Engine.Mapping
             }
             // A row that has an email-like property, all empty: name the first so the error says which.
             foreach (var candidate in EmailCandidates)
-                if (candidate != "UserPrincipalName" && row.TryGetValue(candidate, out _)) return candidate;
+                if (candidate != "UserPrincipalName" && Lookup(row, candidate, out _, ref none, "Email")) return candidate;
             return null;
         }
 
-        private static KeyValuePair<string, string>[] AutoMatchNames(IRecordReader row)
+        private KeyValuePair<string, string>[] AutoMatchNames(IRecordReader row)
         {
+            var none = default(Problems);
             var result = new List<KeyValuePair<string, string>>(2);
             foreach (var c in FirstNameCandidates)
-                if (row.TryGetValue(c, out var v) && !IsEmpty(v)) { result.Add(new KeyValuePair<string, string>("FirstName", c)); break; }
+                if (Lookup(row, c, out var v, ref none, "FirstName") && !IsEmpty(v)) { result.Add(new KeyValuePair<string, string>("FirstName", c)); break; }
             foreach (var c in LastNameCandidates)
-                if (row.TryGetValue(c, out var v) && !IsEmpty(v)) { result.Add(new KeyValuePair<string, string>("LastName", c)); break; }
+                if (Lookup(row, c, out var v, ref none, "LastName") && !IsEmpty(v)) { result.Add(new KeyValuePair<string, string>("LastName", c)); break; }
             return result.ToArray();
-        }
-
-        private static bool IsEmpty(object? v) => v == null || v is DBNull || (v is string s && string.IsNullOrWhiteSpace(s));
-
-        /// <summary>Text of a scalar value (invariant culture); null for null and for values that are not scalars.</summary>
-        private static string? AsText(object? v)
-        {
-            switch (v)
-            {
-                case null: return null;
-                case DBNull _: return null;
-                case string s: return s;
-                case char c: return c.ToString();
-                case bool b: return b ? "true" : "false";
-                case DateTime dt: return FormatDate(dt);
-                case DateTimeOffset dto: return FormatDate(dto);
-                case IFormattable f when IsScalar(v): return f.ToString(null, CultureInfo.InvariantCulture);
-                case Guid g: return g.ToString();
-                case Uri u: return u.ToString();
-                default: return null;
-            }
-        }
-
-        private static bool IsScalar(object v) => v.GetType().IsPrimitive || v is decimal || v is Enum || v is Guid || v is TimeSpan;
-
-        private static string? ConvertStandard(string field, string property, object raw, out FieldValue value)
-        {
-            value = default;
-            if (field == "unsubscribed")
-            {
-                if (!TryBoolean(raw, out var b)) return $"property '{property}' (mapped to unsubscribed) holds {Describe(raw)}, not true or false";
-                value = FieldValue.FromBoolean(b);
-                return null;
-            }
-            var text = AsText(raw);
-            if (text == null) return $"property '{property}' (mapped to {field}) holds {Describe(raw)}, not a single value";
-            text = text.Trim();
-            if (text.Length > MaxValueLength) return $"property '{property}' (mapped to {field}) is {text.Length} characters long; at most {MaxValueLength} are sent";
-            if (UnicodeText.HasLoneSurrogate(text)) return $"property '{property}' (mapped to {field}) holds text with a broken character (half of a UTF-16 surrogate pair)";
-            value = FieldValue.FromString(text);
-            return null;
-        }
-
-        private static CustomFieldType Infer(object raw) => raw switch
-        {
-            bool _ => CustomFieldType.Boolean,
-            sbyte _ or byte _ or short _ or ushort _ or int _ or uint _ or long _ or ulong _ => CustomFieldType.Integer,
-            float _ or double _ or decimal _ => CustomFieldType.Float,
-            DateTime _ or DateTimeOffset _ => CustomFieldType.Date,
-            _ => CustomFieldType.String,
-        };
-
-        private static string? ConvertCustom(string name, string property, CustomFieldType type, object raw, out FieldValue value)
-        {
-            value = default;
-            // Only built for an error: this runs for every custom value of every row.
-            string Where() => $"property '{property}' (custom field '{name}', {type.ToString().ToLowerInvariant()})";
-            switch (type)
-            {
-                case CustomFieldType.Integer:
-                    if (TryInteger(raw, out var i)) { value = FieldValue.FromInteger(i); return null; }
-                    return $"{Where()} holds {Describe(raw)}, not a whole number";
-                case CustomFieldType.Float:
-                    if (TryFloat(raw, out var d)) { value = FieldValue.FromFloat(d); return null; }
-                    return $"{Where()} holds {Describe(raw)}, not a finite number (use '.' as the decimal separator)";
-                case CustomFieldType.Boolean:
-                    if (TryBoolean(raw, out var b)) { value = FieldValue.FromBoolean(b); return null; }
-                    return $"{Where()} holds {Describe(raw)}, not true or false";
-                case CustomFieldType.Date:
-                    if (TryDate(raw, out var iso)) { value = FieldValue.FromDate(iso); return null; }
-                    return $"{Where()} holds {Describe(raw)}, not a date (use ISO 8601, e.g. 2026-11-23 or 2026-11-23T10:00:00Z)";
-                default:
-                    var text = AsText(raw);
-                    if (text == null) return $"{Where()} holds {Describe(raw)}, not a single value";
-                    if (text.Length > MaxValueLength) return $"{Where()} is {text.Length} characters long; at most {MaxValueLength} are sent";
-                    if (UnicodeText.HasLoneSurrogate(text)) return $"{Where()} holds text with a broken character (half of a UTF-16 surrogate pair)";
-                    value = FieldValue.FromString(text);
-                    return null;
-            }
-        }
-
-        private static bool TryInteger(object raw, out long result)
-        {
-            switch (raw)
-            {
-                case long l: result = l; return true;
-                case int n: result = n; return true;
-                case short n: result = n; return true;
-                case byte n: result = n; return true;
-                case sbyte n: result = n; return true;
-                case ushort n: result = n; return true;
-                case uint n: result = n; return true;
-                case ulong n when n <= long.MaxValue: result = (long)n; return true;
-                case double d when d == Math.Floor(d) && d >= long.MinValue && d <= long.MaxValue: result = (long)d; return true;
-                case float f when f == Math.Floor(f) && f >= long.MinValue && f <= long.MaxValue: result = (long)f; return true;
-                case decimal m when m == decimal.Truncate(m) && m >= long.MinValue && m <= long.MaxValue: result = (long)m; return true;
-                case string s: return long.TryParse(s.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out result);
-                default: result = 0; return false;
-            }
-        }
-
-        private static bool TryFloat(object raw, out double result)
-        {
-            switch (raw)
-            {
-                case double d: result = d; break;
-                // Via its shortest text: a SQL 'real' 19.99 is sent as 19.99, not as the widened 19.989999771118164.
-                case float f: result = double.Parse(f.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture); break;
-                case decimal m: result = (double)m; break;
-                case string s:
-                    if (!double.TryParse(s.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out result)) return false;
-                    break;
-                default:
-                    if (TryInteger(raw, out var l) && !(raw is string)) { result = l; break; }
-                    result = 0; return false;
-            }
-            return !double.IsNaN(result) && !double.IsInfinity(result);
-        }
-
-        private static bool TryBoolean(object raw, out bool result)
-        {
-            switch (raw)
-            {
-                case bool b: result = b; return true;
-                case string s:
-                    switch (s.Trim().ToLowerInvariant())
-                    {
-                        case "true": case "yes": case "1": case "y": result = true; return true;
-                        case "false": case "no": case "0": case "n": result = false; return true;
-                    }
-                    break;
-                case int n when n == 0 || n == 1: result = n == 1; return true;
-                case long n when n == 0 || n == 1: result = n == 1; return true;
-            }
-            result = false;
-            return false;
-        }
-
-        /// <summary>
-        /// ISO 8601 only: "02/03/2024" is 2 March in most of the world and 3 February in the invariant culture,
-        /// so text in any other shape is a per-row error rather than a silently wrong date.
-        /// </summary>
-        private static readonly string[] IsoDateFormats =
-        {
-            "yyyy-MM-dd",
-            "yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF",
-            "yyyy-MM-dd'T'HH:mmK", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK",
-            "yyyy-MM-dd HH:mm", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm:ss.FFFFFFF",
-            "yyyy-MM-dd HH:mmK", "yyyy-MM-dd HH:mm:ssK", "yyyy-MM-dd HH:mm:ss.FFFFFFFK",
-        };
-
-        private static bool TryDate(object raw, out string iso)
-        {
-            switch (raw)
-            {
-                case DateTime dt: iso = FormatDate(dt); return true;
-                case DateTimeOffset dto: iso = FormatDate(dto); return true;
-                case string s when DateTimeOffset.TryParseExact(s.Trim(), IsoDateFormats, CultureInfo.InvariantCulture,
-                    DateTimeStyles.AssumeUniversal, out var parsed):
-                    iso = FormatDate(parsed); return true;
-            }
-            iso = "";
-            return false;
-        }
-
-        /// <summary>ISO 8601 in UTC. A DateTime of unspecified kind (SQL dates, parsed CSV text) is taken as UTC,
-        /// so a date-only value keeps its calendar day.</summary>
-        private static string FormatDate(DateTime dt)
-        {
-            var utc = dt.Kind == DateTimeKind.Local ? dt.ToUniversalTime() : DateTime.SpecifyKind(dt, DateTimeKind.Utc);
-            return utc.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-        }
-
-        private static string FormatDate(DateTimeOffset dto) =>
-            dto.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-
-        private static string Describe(object? v)
-        {
-            if (v == null) return "nothing";
-            if (v is string s) return $"'{Shorten(s)}'";
-            if (v is IDictionary) return "a dictionary";
-            if (v is IEnumerable) return "a list of values";
-            var text = AsText(v);
-            if (text != null) return $"'{Shorten(text)}' ({v.GetType().Name})";
-            return $"an object of type {v.GetType().FullName}";
-        }
-
-        private static string Shorten(string s)
-        {
-            var sb = new StringBuilder(Math.Min(s.Length, 80));
-            foreach (var c in s)
-            {
-                if (sb.Length >= 60) { sb.Append("…"); break; }
-                sb.Append(char.IsControl(c) ? '?' : c);
-            }
-            return sb.ToString();
         }
     }
 }

@@ -36,6 +36,9 @@ namespace AutopilotExport.Engine.Plan
     {
         public const string SegmentRequired = "SegmentRequired";
         public const string InvalidFieldMap = "InvalidFieldMap";
+        /// <summary>A segment (list) name with a control character, a lone surrogate, a no-break or other
+        /// non-plain space, or an invisible format character: refused before the first request.</summary>
+        public const string InvalidSegmentName = ErrorIds.InvalidSegmentName;
     }
 
     /// <summary>
@@ -52,6 +55,11 @@ namespace AutopilotExport.Engine.Plan
             var saved = request.SavedExport;
             var segments = request.Segments != null ? CleanSegments(request.Segments)
                 : saved != null ? CleanSegments(saved.Segments ?? new List<string>()) : Array.Empty<string>();
+            foreach (var segment in segments)
+            {
+                var problem = SegmentNameProblem(segment);
+                if (problem != null) throw new PlanException(PlanErrorIds.InvalidSegmentName, problem);
+            }
             var segmentProperty = Clean(request.SegmentProperty) ?? Clean(saved?.SegmentProperty);
             if (segments.Length == 0 && segmentProperty == null)
                 throw new PlanException(PlanErrorIds.SegmentRequired,
@@ -60,7 +68,8 @@ namespace AutopilotExport.Engine.Plan
             FieldMap? map;
             try
             {
-                map = request.FieldMap != null ? FieldMap.FromDictionary(request.FieldMap).Validate() : saved?.FieldMap?.ToFieldMap();
+                // A stored map is checked as a given one is: exports.json may be older than a rule, or edited.
+                map = request.FieldMap != null ? FieldMap.FromDictionary(request.FieldMap).Validate() : saved?.FieldMap?.ToFieldMap().Validate();
             }
             catch (ArgumentException ex)
             {
@@ -83,6 +92,15 @@ namespace AutopilotExport.Engine.Plan
         /// <summary>Trimmed, blanks left out, each name once (ignoring case, as Autopilot's list names).</summary>
         public static string[] CleanSegments(IEnumerable<string> segments) =>
             segments.Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => s.Trim()).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+
+        /// <summary>Why <paramref name="segment"/> cannot be a list name (a sentence naming it), or null. The one
+        /// rule for -Segment, saved segments and each row's segment value.</summary>
+        public static string? SegmentNameProblem(string segment)
+        {
+            var problem = UnicodeText.NameProblem(segment);
+            return problem == null ? null
+                : $"Segment '{FieldMap.Printable(segment)}' cannot be a list name: {problem}. Use letters, digits, punctuation and plain spaces.";
+        }
 
         private static string? Clean(string? value) => string.IsNullOrWhiteSpace(value) ? null : value!.Trim();
     }

@@ -3,6 +3,7 @@ using System.Collections;
 using System.Linq;
 using System.Management.Automation;
 using AutopilotExport.Engine.Mapping;
+using AutopilotExport.Engine.Plan;
 using AutopilotExport.Engine.State;
 
 namespace AutopilotExport.Commands
@@ -54,11 +55,16 @@ namespace AutopilotExport.Commands
             if (segments.Count == 0 && string.IsNullOrWhiteSpace(SegmentProperty))
                 Terminate(new ArgumentException("Name at least one -Segment (the Autopilot list the profiles join), or a -SegmentProperty that holds each row's segment."),
                     "SegmentRequired", ErrorCategory.InvalidArgument, name);
+            foreach (var segment in segments)
+            {
+                var problem = RunPlanner.SegmentNameProblem(segment);
+                if (problem != null) Terminate(new ArgumentException(problem), PlanErrorIds.InvalidSegmentName, ErrorCategory.InvalidArgument, segment);
+            }
 
             FieldMap? map = null;
             if (FieldMap != null)
             {
-                try { map = Engine.Mapping.FieldMap.FromDictionary(FieldMap).Validate(); }
+                try { map = Engine.Mapping.FieldMap.FromDictionary(FieldMapInput.Plain(FieldMap)!).Validate(); }
                 catch (ArgumentException ex) { Terminate(ex, "InvalidFieldMap", ErrorCategory.InvalidArgument, FieldMap); }
             }
 

@@ -69,6 +69,12 @@ namespace AutopilotExport.Commands
                     "NothingToChange", ErrorCategory.InvalidArgument, null);
             if (Given(nameof(Segment)) && Segment!.All(string.IsNullOrWhiteSpace))
                 Terminate(new ArgumentException("-Segment names no segment."), "SegmentRequired", ErrorCategory.InvalidArgument, Segment);
+            foreach (var segment in Given(nameof(Segment)) ? Segment! : Array.Empty<string>())
+            {
+                var problem = string.IsNullOrWhiteSpace(segment) ? null : Engine.Plan.RunPlanner.SegmentNameProblem(segment.Trim());
+                if (problem != null)
+                    Terminate(new ArgumentException(problem), Engine.Plan.PlanErrorIds.InvalidSegmentName, ErrorCategory.InvalidArgument, segment);
+            }
         }
 
         protected override void ProcessRecord()

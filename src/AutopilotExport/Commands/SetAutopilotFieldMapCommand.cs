@@ -45,29 +45,29 @@ namespace AutopilotExport.Commands
 
         protected override void BeginProcessing()
         {
-            // The map is the same for every piped export: build (and validate) it once.
-            var map = new FieldMap { Email = Email.Trim() };
+            // The map is the same for every piped export: build (and validate) it once, by the rules of every field map.
+            var map = new FieldMap();
             try
             {
-                if (!string.IsNullOrWhiteSpace(FirstName)) map.Standard["FirstName"] = FirstName!.Trim();
-                if (!string.IsNullOrWhiteSpace(LastName)) map.Standard["LastName"] = LastName!.Trim();
-                if (Field != null)
+                map.AddStandard(StandardFields.Email, Email, "-Email");
+                if (!string.IsNullOrWhiteSpace(FirstName)) map.AddStandard("FirstName", FirstName, "-FirstName");
+                if (!string.IsNullOrWhiteSpace(LastName)) map.AddStandard("LastName", LastName, "-LastName");
+                var fields = FieldMapInput.Plain(Field);
+                if (fields != null)
                 {
-                    foreach (DictionaryEntry entry in Field)
+                    foreach (DictionaryEntry entry in fields)
                     {
                         var key = Convert.ToString(entry.Key, CultureInfo.InvariantCulture)?.Trim() ?? "";
-                        if (!StandardFields.TryGetCanonical(key, out var canonical))
-                            throw new ArgumentException($"-Field key '{key}' is not an Autopilot standard field ({string.Join(", ", StandardFields.Names)}). Use -CustomField for custom fields.");
-                        if (canonical == StandardFields.Email)
+                        if (StandardFields.TryGetCanonical(key, out var canonical) && canonical == StandardFields.Email)
                             throw new ArgumentException("Use -Email for the email property, not -Field.");
-                        var property = Convert.ToString(entry.Value is PSObject p ? p.BaseObject : entry.Value, CultureInfo.InvariantCulture)?.Trim();
-                        if (string.IsNullOrEmpty(property)) throw new ArgumentException($"-Field key '{key}' names no input property.");
-                        if (map.Standard.ContainsKey(canonical))
-                            throw new ArgumentException($"Standard field '{canonical}' is mapped twice (by -{canonical} and by -Field).");
-                        map.Standard[canonical] = property!;
+                        if (!StandardFields.TryGetCanonical(key, out _))
+                            throw new ArgumentException($"-Field key '{key}' is not an Autopilot standard field ({string.Join(", ", StandardFields.Names)}). Use -CustomField for custom fields.");
+                        map.AddStandard(key, entry.Value, $"-Field key '{key}'");
                     }
                 }
-                if (CustomField != null) Engine.Mapping.FieldMap.AddCustomFields(map, CustomField);
+                var customs = FieldMapInput.Plain(CustomField);
+                if (customs != null) Engine.Mapping.FieldMap.AddCustomFields(map, customs);
+                map.Validate();
             }
             catch (ArgumentException ex)
             {

@@ -142,7 +142,7 @@ namespace AutopilotExport.Commands
                     Connection = conn,
                     Segments = Segment,
                     SegmentProperty = SegmentProperty,
-                    FieldMap = FieldMap,
+                    FieldMap = FieldMapInput.Plain(FieldMap),
                     MaxProfiles = Bound(nameof(MaxProfiles)) ? MaxProfiles : (int?)null,
                     Concurrency = Concurrency,
                     RequestsPerSecond = Bound(nameof(RequestsPerSecond)) ? RequestsPerSecond : (double?)null,
@@ -155,7 +155,8 @@ namespace AutopilotExport.Commands
             }
             catch (PlanException ex)
             {
-                Terminate(new ArgumentException(ex.Message, ex), ex.ErrorId, ErrorCategory.InvalidArgument, FieldMap);
+                Terminate(new ArgumentException(ex.Message, ex), ex.ErrorId, ErrorCategory.InvalidArgument,
+                    ex.ErrorId == PlanErrorIds.InvalidSegmentName ? (object?)Segment : FieldMap);
             }
             _segments = options.Segments.ToArray();
             var segmentProperty = options.SegmentProperty;

@@ -18,10 +18,10 @@ namespace AutopilotExport.Commands
             {
                 var baseObject = pso.BaseObject;
                 if (baseObject == null) return null;
-                if (baseObject is IDictionary dict) return new DictionaryRecordReader(dict);
+                if (baseObject is IDictionary dict) return new DictionaryRecordReader(dict, pso);
                 return new PSObjectRecordReader(pso);
             }
-            if (input is IDictionary d) return new DictionaryRecordReader(d);
+            if (input is IDictionary d) return new DictionaryRecordReader(d, null);
             return new PSObjectRecordReader(PSObject.AsPSObject(input));
         }
 
@@ -100,15 +100,51 @@ namespace AutopilotExport.Commands
         }
     }
 
-    /// <summary>A hashtable or other IDictionary row. Keys are matched case-insensitively.</summary>
+    /// <summary>
+    /// A hashtable or other IDictionary row. Keys are matched case-insensitively. Members added to the row with
+    /// Add-Member (note, script and alias properties of its PSObject) are read too, after the keys: the
+    /// dictionary's own adapted members (Count, Keys, IsReadOnly...) are not row data.
+    /// </summary>
     internal sealed class DictionaryRecordReader : IRecordReader
     {
         private readonly IDictionary _row;
+        private PSObject? _wrapper;
         private Dictionary<string, object>? _folded;
 
-        public DictionaryRecordReader(IDictionary row) { _row = row ?? throw new ArgumentNullException(nameof(row)); }
+        /// <param name="wrapper">The PSObject the row came in; null: made when first needed (members added to a
+        /// bare hashtable are kept by PowerShell for the object itself), so the usual row costs no wrapper.</param>
+        public DictionaryRecordReader(IDictionary row, PSObject? wrapper)
+        {
+            _row = row ?? throw new ArgumentNullException(nameof(row));
+            _wrapper = wrapper;
+        }
+
+        private PSObject Wrapper => _wrapper ??= PSObject.AsPSObject(_row);
 
         public bool TryGetValue(string property, out object? value)
+        {
+            if (TryGetKey(property, out value)) return true;
+            return TryGetAddedMember(property, out value);
+        }
+
+        private bool TryGetAddedMember(string property, out object? value)
+        {
+            value = null;
+            if (string.IsNullOrEmpty(property)) return false;
+            PSPropertyInfo? info;
+            try { info = Wrapper.Properties[property]; }
+            catch (ExtendedTypeSystemException) { return false; }
+            if (!IsAdded(info)) return false;
+            try { value = RecordReaders.Unwrap(info!.Value); }
+            catch (Exception ex) when (ex is GetValueException || ex is ExtendedTypeSystemException || ex is InvalidOperationException) { value = null; }
+            return true;
+        }
+
+        private static bool IsAdded(PSPropertyInfo? info) =>
+            info != null && (info.MemberType == PSMemberTypes.NoteProperty || info.MemberType == PSMemberTypes.ScriptProperty
+                || info.MemberType == PSMemberTypes.AliasProperty || info.MemberType == PSMemberTypes.CodeProperty);
+
+        private bool TryGetKey(string property, out object? value)
         {
             value = null;
             if (property == null) return false;
@@ -150,6 +186,8 @@ namespace AutopilotExport.Commands
                     var key = KeyText(e.Key);
                     if (key != null) yield return key;
                 }
+                foreach (var p in Wrapper.Properties)
+                    if (IsAdded(p)) yield return p.Name;
             }
         }
 

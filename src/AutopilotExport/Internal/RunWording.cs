@@ -30,9 +30,11 @@ namespace AutopilotExport.Commands
                     category = p.Outcome == RowOutcome.Failed ? ErrorCategory.WriteError : ErrorCategory.InvalidData;
                     break;
             }
+            // A refused address is quoted by the reason itself (shortened, control characters shown as '?').
+            bool showEmail = !string.IsNullOrEmpty(p.Email) && p.ErrorId != ErrorIds.InvalidEmail && p.ErrorId != ErrorIds.MissingEmail;
             var message = reason.StartsWith("Row ", StringComparison.Ordinal)
                 ? reason
-                : $"Row {p.RowNumber.ToString(CultureInfo.InvariantCulture)}{(string.IsNullOrEmpty(p.Email) ? "" : " (" + p.Email + ")")}: {reason}";
+                : $"Row {p.RowNumber.ToString(CultureInfo.InvariantCulture)}{(showEmail ? " (" + p.Email + ")" : "")}: {reason}";
             return new ErrorRecord(new Exception(message), p.ErrorId, category, p.Tag);
         }
 
