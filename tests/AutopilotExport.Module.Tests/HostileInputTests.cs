@@ -475,10 +475,12 @@ public sealed class HostileInputTests : IClassFixture<HostileInputTests.SharedSe
     [MemberData(nameof(RefusedRuns))]
     public void Hostile_field_map_or_segment_is_refused_before_the_first_request(string name, string parameters, string errorId, string said)
     {
-        var r = _shared.Session.Run($"try {{ @{{ Email = 'refused.run@example.com' }} | Start-AutopilotExport -Connection Emu {parameters} -RequestsPerSecond 0 }} catch {{ $_ }}");
+        // A run refused before it starts: its Failed result (Received 0, the id), then exactly one error with that id.
+        var r = _shared.Session.Run($"@{{ Email = 'refused.run@example.com' }} | Start-AutopilotExport -Connection Emu {parameters} -RequestsPerSecond 0");
         Assert.True(r.Thrown == null, $"{name}: {r.Thrown}");
-        var error = Assert.IsType<ErrorRecord>(Assert.Single(r.Output).BaseObject);
-        Assert.Equal(errorId + ErrorIdSuffix, error.FullyQualifiedErrorId);
+        var (result, error) = FailedRun(r, errorId);
+        Assert.Single(r.Errors);
+        Assert.Equal(0L, Counts(result).Received);
         Assert.Contains(said, error.Exception.Message);
         Assert.DoesNotContain("System.Collections.Hashtable'", error.Exception.Message);
         Assert.Equal(0, _emulator.Host.Stats().TotalRequests);

@@ -38,7 +38,7 @@ namespace AutopilotExport.Engine.Intake
             if (Decided || row == null) return null;
             foreach (var property in _emailProperties)
             {
-                if (row.TryGetValue(property, out _))
+                if (row.TryGetValue(property, out _) || HasSpacedName(row, property))
                 {
                     Decided = true;
                     return null;
@@ -46,6 +46,15 @@ namespace AutopilotExport.Engine.Intake
             }
             _seen ??= row.PropertyNames.ToArray();
             return ++_rows < Sample ? null : Warn();
+        }
+
+        /// <summary>A property the mapper also reads: its name equals <paramref name="property"/> once surrounding spaces
+        /// are ignored (a CSV header ' Email ').</summary>
+        private static bool HasSpacedName(IRecordReader row, string property)
+        {
+            foreach (var name in row.PropertyNames)
+                if (name != null && name.Length != property.Length && string.Equals(name.Trim(), property, StringComparison.OrdinalIgnoreCase)) return true;
+            return false;
         }
 
         /// <summary>At the end of the input: the warning when it ended before a full sample, none of it profile-like.</summary>

@@ -34,6 +34,19 @@ public class InputShapeTests : IAsyncLifetime
     private static FieldMap MailMap() => FieldMap.FromDictionary(new Hashtable { ["Email"] = "mail", ["FirstName"] = "GivenName" });
 
     [Fact]
+    public void A_header_with_surrounding_spaces_is_an_email_property_as_the_mapper_reads_it()
+    {
+        // Import-Csv of a header " Email ,First Name": the mapper matches ' Email ' to Email, so the input is profiles.
+        var auto = new InputShape(null);
+        Assert.Null(auto.Look(new TestRecord((" Email ", "a@example.com"), ("First Name", "A"))));
+        Assert.True(auto.Decided);
+        var mapped = new InputShape(MailMap());
+        Assert.Null(mapped.Look(new TestRecord(("mail  ", "a@example.com"))));
+        Assert.True(mapped.Decided);
+        Assert.Null(mapped.Finish());
+    }
+
+    [Fact]
     public void Files_get_one_warning_at_the_third_row_naming_the_expected_and_the_found_properties()
     {
         var shape = new InputShape(null);
