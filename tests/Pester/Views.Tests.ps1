@@ -27,7 +27,7 @@ Describe 'Format views at 80 columns' {
             'AutopilotExport.AutopilotExportResult'         = [pscustomobject]@{
                 PSTypeName = 'AutopilotExport.AutopilotExportResult'
                 Export = 'weekly-vip-sync1'; Connection = 'production'; Segments = [string[]]@('VIP customers', 'Newsletter')
-                Status = 'CompletedWithErrors'; Received = 1234567; Exported = 1234000; Invalid = 123456; Duplicate = 1234567; Failed = 123456
+                Status = 'CompletedWithErrors'; Received = 1234567; Exported = 1234000; Unchanged = 9876543; Removed = 4321; Invalid = 123456; Duplicate = 1234567; Failed = 123456
                 Batches = 12346; Retries = 12; Throttled = 3; Duration = [timespan]::FromSeconds(3723); StartTime = $now
                 ReportPath = '/var/log/autopilot/weekly-vip-sync1.csv'; SegmentDetails = @(); ErrorMessage = $null
             }
@@ -53,6 +53,12 @@ Describe 'Format views at 80 columns' {
                 SegmentProperty = $null; MaxProfiles = 100000; FieldMap = 'Email<-Mail; FirstName<-GivenName'
                 CreatedAt = $now; ModifiedAt = $now; LastRunAt = $now; LastRunStatus = 'CompletedWithErrors'
             }
+            'AutopilotExport.AutopilotExportRun'            = [pscustomobject]@{
+                PSTypeName = 'AutopilotExport.AutopilotExportRun'
+                Id = '20261130235900a1b2c3d4'; Export = 'weekly-vip-sync'; Connection = 'production'; Status = 'CompletedWithErrors'
+                StartTime = $now; EndTime = $now; Duration = [timespan]::FromSeconds(3723); Received = 99999999; Exported = 99999999
+                Unchanged = 99999999; Removed = 123456; Invalid = 0; Duplicate = 0; Failed = 999999; Segments = [string[]]@('VIP customers')
+            }
         }
 
         function Get-TableText {
@@ -67,7 +73,7 @@ Describe 'Format views at 80 columns' {
 
     It 'shows every column of the <_> table at 80 columns, and no line is wider' -ForEach @(
         'AutopilotExport.AutopilotExportResult', 'AutopilotExport.AutopilotSegmentResult', 'AutopilotExport.AutopilotConnection',
-        'AutopilotExport.AutopilotConnectionTestResult', 'AutopilotExport.AutopilotExportDefinition'
+        'AutopilotExport.AutopilotConnectionTestResult', 'AutopilotExport.AutopilotExportDefinition', 'AutopilotExport.AutopilotExportRun'
     ) {
         $lines = @(Get-TableText $Samples[$_])
         $lines.Count | Should -Be 3 -Because 'a header, a rule and one row'
@@ -86,6 +92,8 @@ Describe 'Format views at 80 columns' {
     It 'shows in Format-List what the <Type> table leaves out' -ForEach @(
         @{ Type = 'AutopilotExport.AutopilotExportResult'; Expected = 'Duration\s*:\s*01:02:03' }
         @{ Type = 'AutopilotExport.AutopilotExportResult'; Expected = 'Batches\s*:\s*12346' }
+        @{ Type = 'AutopilotExport.AutopilotExportResult'; Expected = 'Unchanged\s*:\s*9876543' }
+        @{ Type = 'AutopilotExport.AutopilotExportResult'; Expected = 'Removed\s*:\s*4321' }
         @{ Type = 'AutopilotExport.AutopilotConnection'; Expected = 'KeyProtection\s*:\s*AES-256 \+ HMAC, owner-only key file' }
         @{ Type = 'AutopilotExport.AutopilotExportDefinition'; Expected = 'FieldMap\s*:\s*Email<-Mail; FirstName<-GivenName' }
         @{ Type = 'AutopilotExport.AutopilotSegmentResult'; Expected = 'ListId\s*:\s*contactlist_06444749-9C0F-4894-9A23-D6872F9B6EF8' }
