@@ -25,5 +25,9 @@ namespace AutopilotExport.Engine
         /// <summary>The API refused several contacts in a row for one reason that is not about the row (a custom
         /// field name it does not take, a field sent with another type than it was created with): the run stops.</summary>
         public const string RejectedForEveryRow = "RejectedForEveryRow";
+        /// <summary>Mirror would take more than the export's limit of its contacts off a list: nobody was removed.</summary>
+        public const string RemovalLimitExceeded = "RemovalLimitExceeded";
+        /// <summary>Mirror could not get a list-membership removal confirmed.</summary>
+        public const string RemovalFailed = "RemovalFailed";
     }
 }

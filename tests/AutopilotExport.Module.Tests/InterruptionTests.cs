@@ -123,6 +123,12 @@ public sealed class InterruptionTests : ModuleTestBase
         Assert.Equal("Succeeded", Prop<string>(result, "Status"));
         Assert.Equal((5L, 5L, 0L, 0L, 0L), Counts(result));
         Assert.Equal("Succeeded", Prop<string>(RunClean("Get-AutopilotExport StopMe").Output.Single(), "LastRunStatus"));
+        // The history has both runs, the stopped one completed as Cancelled with its true counts.
+        var runs = RunClean("Get-AutopilotExportRun -Name StopMe").Output;
+        Assert.Equal(new[] { "Succeeded", "Cancelled" }, runs.Select(r => Prop<string>(r, "Status")));
+        Assert.Equal(c.Exported, Prop<long>(runs[1], "Exported"));
+        Assert.Equal(c.Received, Prop<long>(runs[1], "Received"));
+        Assert.NotNull(runs[1].Properties["EndTime"].Value);
         Assert.All(Enumerable.Range(1, 5), i => Assert.Equal("Again", Emulator.Contact($"again{i}@example.com")?["FirstName"]));
     }
 

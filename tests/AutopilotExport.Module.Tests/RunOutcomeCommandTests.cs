@@ -214,6 +214,10 @@ public sealed class RunOutcomeCommandTests : ModuleTestBase
 
         var saved = RunClean("Get-AutopilotExport Term").Output.Single();
         Assert.Equal("Cancelled", (string)Prop(saved, "LastRunStatus")!);
+        // The signal's thread completed the history entry too: Cancelled, not Interrupted.
+        var run = RunClean("Get-AutopilotExportRun -Name Term").Output.Single();
+        Assert.Equal("Cancelled", (string)Prop(run, "Status")!);
+        Assert.NotNull(Prop(run, "EndTime"));
         var report = Assert.Single(Directory.GetFiles(Path.Combine(StateHome, "reports"), "Term-*.jsonl"));
         using var summary = JsonDocument.Parse(File.ReadAllLines(report).Last());
         var s = summary.RootElement.GetProperty("summary");

@@ -38,7 +38,7 @@ public static class Program
                 case "--concurrency": concurrencyOverride = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--profiles": profilesOverride = long.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "-h": case "--help":
-                    Console.WriteLine("usage: dotnet run --project tests/Benchmarks -c Release -- [--quick] [--scenario ceiling|engine|faults|sink|whatif|pipeline|syncrecord] [--profiles N] [--concurrency N] [--emulator-in-process]");
+                    Console.WriteLine("usage: dotnet run --project tests/Benchmarks -c Release -- [--quick] [--scenario ceiling|engine|faults|sink|whatif|pipeline|syncrecord|incremental] [--profiles N] [--concurrency N] [--emulator-in-process]");
                     return 0;
                 default:
                     Console.Error.WriteLine($"unknown argument '{args[i]}'");
@@ -100,6 +100,12 @@ public static class Program
             }));
             return 0;
         }
+        if (only == "incremental")
+        {
+            // Not part of the default set: a saved export's full run at 5 requests/s, then a re-run with 1% changed.
+            scenarios = new List<Scenario> { new("incremental", quick ? 10_000 : 100_000, EmulatorRate: 5, ClientRate: 5, Concurrency: 4, Faults: null, SendRetryAfter: true, BulkInvalidMode.Reject, Incremental: true) };
+            only = null;
+        }
         if (only == "syncrecord")
         {
             // Not part of the default set: the sync record's load, save and size (docs/INCREMENTAL.md).
@@ -111,7 +117,7 @@ public static class Program
             scenarios = scenarios.Where(s => s.Name == only).ToList();
             if (scenarios.Count == 0)
             {
-                Console.Error.WriteLine($"unknown scenario '{only}' (ceiling, engine, faults, sink; diagnostics: whatif, pipeline, syncrecord)");
+                Console.Error.WriteLine($"unknown scenario '{only}' (ceiling, engine, faults, sink; diagnostics: whatif, pipeline, syncrecord, incremental)");
                 return 2;
             }
         }
@@ -140,7 +146,7 @@ public static class Program
     }
 
     private sealed record Scenario(string Name, long Profiles, double EmulatorRate, double ClientRate, int Concurrency,
-        FaultProfile? Faults, bool SendRetryAfter, BulkInvalidMode BulkInvalid, bool WhatIf = false, bool RefusedRows = false, bool Sink = false);
+        FaultProfile? Faults, bool SendRetryAfter, BulkInvalidMode BulkInvalid, bool WhatIf = false, bool RefusedRows = false, bool Sink = false, bool Incremental = false);
 
     private static string FindRepoRoot()
     {
@@ -162,6 +168,7 @@ public static class Program
         Environment.SetEnvironmentVariable("AUTOPILOT_API_KEY", null);
         try
         {
+            if (s.Incremental) return await IncrementalBenchmark.RunAsync(manifest, s.Profiles, s.ClientRate, inProcess, ApiKey, Segment);
             return s.Sink ? await RunSinkAsync(s, manifest) : await RunAgainstEmulatorAsync(s, manifest, inProcess);
         }
         finally
@@ -368,7 +375,7 @@ public static class Program
         return JsonSerializer.Serialize(line);
     }
 
-    private static void Invoke(Runspace runspace, string script)
+    internal static void Invoke(Runspace runspace, string script)
     {
         using var ps = PowerShell.Create();
         ps.Runspace = runspace;
@@ -378,7 +385,7 @@ public static class Program
             throw new InvalidOperationException("Setup failed: " + string.Join("; ", ps.Streams.Error.Select(e => e.FullyQualifiedErrorId + ": " + e)));
     }
 
-    private static SecureString Secure(string text)
+    internal static SecureString Secure(string text)
     {
         var s = new SecureString();
         foreach (var c in text) s.AppendChar(c);

@@ -27,7 +27,7 @@ Describe 'Format views at 80 columns' {
             'AutopilotExport.AutopilotExportResult'         = [pscustomobject]@{
                 PSTypeName = 'AutopilotExport.AutopilotExportResult'
                 Export = 'weekly-vip-sync1'; Connection = 'production'; Segments = [string[]]@('VIP customers', 'Newsletter')
-                Status = 'CompletedWithErrors'; Received = 1234567; Exported = 1234000; Invalid = 123456; Duplicate = 1234567; Failed = 123456
+                Status = 'CompletedWithErrors'; Received = 1234567; Exported = 1234000; Unchanged = 9876543; Removed = 4321; Invalid = 123456; Duplicate = 1234567; Failed = 123456
                 Batches = 12346; Retries = 12; Throttled = 3; Duration = [timespan]::FromSeconds(3723); StartTime = $now
                 ReportPath = '/var/log/autopilot/weekly-vip-sync1.csv'; SegmentDetails = @(); ErrorMessage = $null
             }
@@ -95,6 +95,8 @@ Describe 'Format views at 80 columns' {
     It 'shows in Format-List what the <Type> table leaves out' -ForEach @(
         @{ Type = 'AutopilotExport.AutopilotExportResult'; Expected = 'Duration\s*:\s*01:02:03' }
         @{ Type = 'AutopilotExport.AutopilotExportResult'; Expected = 'Batches\s*:\s*12346' }
+        @{ Type = 'AutopilotExport.AutopilotExportResult'; Expected = 'Unchanged\s*:\s*9876543' }
+        @{ Type = 'AutopilotExport.AutopilotExportResult'; Expected = 'Removed\s*:\s*4321' }
         @{ Type = 'AutopilotExport.AutopilotConnection'; Expected = 'KeyProtection\s*:\s*AES-256 \+ HMAC, owner-only key file' }
         @{ Type = 'AutopilotExport.AutopilotExportDefinition'; Expected = 'FieldMap\s*:\s*Email<-Mail; FirstName<-GivenName' }
         @{ Type = 'AutopilotExport.AutopilotSegmentResult'; Expected = 'ListId\s*:\s*contactlist_06444749-9C0F-4894-9A23-D6872F9B6EF8' }

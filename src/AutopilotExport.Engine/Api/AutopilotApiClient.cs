@@ -11,6 +11,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using System.Threading;
 using System.Threading.Tasks;
+using AutopilotExport.Engine.Mapping;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AutopilotExport.Engine.Api
@@ -173,6 +174,35 @@ namespace AutopilotExport.Engine.Api
             var buffer = new PayloadBuffer(512 * Math.Max(1, contacts.Count));
             using (var writer = new Utf8JsonWriter(buffer, WriterOptions)) ContactBatchWriter.Write(writer, contacts);
             return buffer.WrittenSegment;
+        }
+
+        /// <summary>One contact object as <see cref="SerializeContactsSegment"/> writes it, without <c>_autopilot_list</c>.</summary>
+        public static ArraySegment<byte> SerializeContactSegment(MappedProfile profile)
+        {
+            var buffer = new PayloadBuffer(256);
+            using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+            {
+                ContactBatchWriter.WriteContact(writer, new OutgoingContact(profile, null));
+                writer.Flush();
+            }
+            return buffer.WrittenSegment;
+        }
+
+        /// <summary>
+        /// DELETE /list/{listId}/contact/{email}: takes the contact off the list, never deletes it (contract). True when
+        /// removed; false on 404 (not on the list, or no such list): the same end state, so not an error.
+        /// </summary>
+        public async Task<bool> RemoveFromListAsync(string listId, string email, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await SendAsync(HttpMethod.Delete, "/list/" + Uri.EscapeDataString(listId) + "/contact/" + Uri.EscapeDataString(email), null, cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            catch (AutopilotApiException ex) when (ex.StatusCode == 404)
+            {
+                return false;
+            }
         }
 
         /// <summary>POST /contacts with an already serialised payload; the caller reconciles the answer.</summary>

@@ -70,6 +70,8 @@ namespace AutopilotExport.Engine.Api
             return n;
         }
 
+        public ArraySegment<byte> ContactBytes(MappedProfile profile) => AutopilotApiClient.SerializeContactSegment(profile);
+
         public ArraySegment<byte> BuildPayload(IReadOnlyList<OutgoingContact> contacts) => AutopilotApiClient.SerializeContactsSegment(contacts);
 
         public Task<BulkUpsertResult> SendBatchAsync(ArraySegment<byte> payload, CancellationToken cancellationToken) =>
@@ -78,6 +80,9 @@ namespace AutopilotExport.Engine.Api
         public Task<IReadOnlyList<ListInfo>> GetListsAsync(CancellationToken cancellationToken) => _client.GetListsAsync(cancellationToken);
 
         public Task<string> CreateListAsync(string name, CancellationToken cancellationToken) => _client.CreateListAsync(name, cancellationToken);
+
+        public Task<bool> RemoveFromListAsync(string listId, string email, CancellationToken cancellationToken) =>
+            _client.RemoveFromListAsync(listId, email, cancellationToken);
 
         /// <summary>The contract: a rejected bulk call names the offending index ("contacts[17]: …").</summary>
         public int? RejectedIndex(AutopilotApiException rejection, int batchCount)

@@ -32,6 +32,10 @@ namespace AutopilotExport.Engine.Api
         /// <summary>An upper bound of what one contact adds to a bulk request body, list reference included.</summary>
         int EstimateBytes(MappedProfile profile);
 
+        /// <summary>One contact exactly as a bulk call writes it, without the list reference: what an
+        /// incremental run hashes to tell whether the destination already holds it so.</summary>
+        ArraySegment<byte> ContactBytes(MappedProfile profile);
+
         /// <summary>Serialises one bulk call.</summary>
         ArraySegment<byte> BuildPayload(IReadOnlyList<OutgoingContact> contacts);
 
@@ -42,6 +46,10 @@ namespace AutopilotExport.Engine.Api
         Task<IReadOnlyList<ListInfo>> GetListsAsync(CancellationToken cancellationToken);
 
         Task<string> CreateListAsync(string name, CancellationToken cancellationToken);
+
+        /// <summary>Takes a contact off a list (Mirror); never deletes or unsubscribes it. True: removed; false: it
+        /// was not on the list (or the list is gone), which leaves the same state.</summary>
+        Task<bool> RemoveFromListAsync(string listId, string email, CancellationToken cancellationToken);
 
         /// <summary>The position in the batch a rejection names, or null when it names none.</summary>
         int? RejectedIndex(AutopilotApiException rejection, int batchCount);

@@ -9,6 +9,7 @@ using AutopilotExport.Engine.Api;
 using AutopilotExport.Engine.Intake;
 using AutopilotExport.Engine.Mapping;
 using AutopilotExport.Engine.Send;
+using AutopilotExport.Engine.State;
 using AutopilotExport.Engine.Tally;
 using Polly.CircuitBreaker;
 
@@ -39,6 +40,8 @@ namespace AutopilotExport.Engine.Export
         private readonly Task[] _senderTasks;
         private readonly RowReport? _report;
         private readonly List<Batch> _ready = new List<Batch>(2);
+        private readonly ListMirror? _mirror;
+        private IReadOnlyList<PlannedRemoval> _removals = Array.Empty<PlannedRemoval>();
         private ExportSummary? _summary;
 
         public ExportRunner(AutopilotApiClient client, ExportRunOptions options) : this(new AutopilotDestination(client), options) { }
@@ -57,12 +60,13 @@ namespace AutopilotExport.Engine.Export
             _report = options.ReportPath != null ? new RowReport(options.ReportPath) : null;
             _messages = new RunMessages(_report);
             _tally = new RunTally(_messages);
-            _intake = new RowIntake(options, destination, _tally, _messages);
+            _intake = new RowIntake(options, destination, _tally, _messages, ExistingListId);
             _policy = new ResiliencePolicy(ApiPace.For(destination.AccountFingerprint, options.RequestsPerSecond), options.MaxRetries,
                 options.RequestTimeout, options.RetryBaseDelay, OnRetry, _tally.CountRequest);
             _lists = new ListResolver(destination, _policy, message => _messages.Tell(new VerboseEvent(message)));
             int maxBytes = options.MaxBatchBytes > 0 ? Math.Min(options.MaxBatchBytes, destination.MaxBatchBytes) : destination.MaxBatchBytes;
-            _senders = new Senders(destination, _policy, _lists, _tally, _messages, _control, options.MaxRetries, maxBytes);
+            _senders = new Senders(destination, _policy, _lists, _tally, _messages, _control, options.MaxRetries, maxBytes, options.Sync);
+            if (options.Mirror && options.Sync != null) _mirror = new ListMirror(destination, _policy, _tally, _messages, _control, options.Sync);
 
             // Two batches waiting per sender keeps every sender busy without buffering the input.
             _channel = Channel.CreateBounded<Batch>(new BoundedChannelOptions(options.Concurrency * 2)
@@ -157,6 +161,7 @@ namespace AutopilotExport.Engine.Export
                 _tally.Progress(to, final: false);
             }
             _senders.FailLeftOver(_channel.Reader);
+            if (_mirror != null) MirrorLists(to);
 
             IReadOnlyDictionary<string, bool>? exists = null;
             if (_options.DryRun && _tally.SegmentNames.Count > 0)
@@ -169,8 +174,86 @@ namespace AutopilotExport.Engine.Export
             _messages.Drain(to);
             _tally.Progress(to, final: true);
             var summary = _tally.Summary(_options, _control, _report?.Path, exists, ListOf);
+            summary.Removals = _removals;
             _messages.CloseReport(summary, to);
+            SaveSyncRecord(to);
             return _summary = summary;
+        }
+
+        /// <summary>
+        /// Mirror, once every row has its answer: plan who leaves each segment's list and, within the guard rail (or
+        /// with ForceRemovals), take them off. Only after a run that read its whole input: not after a cancel or a
+        /// whole-run failure, not when the profile cap turned rows away, and not when rows were invalid (an invalid
+        /// row's contact may well be in the segment; it must not be removed for a typo in another field).
+        /// WhatIf plans only.
+        /// </summary>
+        private void MirrorLists(Action<RunEvent> sink)
+        {
+            if (_control.IsStopping) return;
+            var counters = _tally.Snapshot();
+            if (_intake.CapReached || counters.Invalid > 0)
+            {
+                _messages.Tell(new WarningEvent(_intake.CapReached
+                    ? "Mirror removed nobody: the run reached its profile limit, so the segment was not read whole."
+                    : $"Mirror removed nobody: {counters.Invalid} row(s) were invalid, and their contacts may be in the segment; fix them and run again."));
+                return;
+            }
+            var lists = new List<(string Segment, string ListId)>();
+            foreach (var segment in _options.Segments.Concat(_tally.SegmentNames).Distinct(StringComparer.OrdinalIgnoreCase))
+            {
+                string? id;
+                try { id = _lists.ExistingIdAsync(segment, _control.Token).GetAwaiter().GetResult(); }
+                catch (Exception ex) when (ex is AutopilotApiException || ex is BrokenCircuitException || ex is OperationCanceledException)
+                {
+                    _messages.Tell(new WarningEvent($"Mirror removed nobody: the lists could not be read ({ex.Message})."));
+                    return;
+                }
+                if (id != null) lists.Add((segment, id));
+            }
+            var plans = _mirror!.Plan(lists, _intake.SeenIn, _options.MaxRemovalPercent);
+            _removals = plans;
+            if (plans.Count == 0 || _options.DryRun) return;
+            var over = plans.Where(p => p.OverLimit).ToList();
+            if (over.Count > 0 && !_options.ForceRemovals)
+            {
+                _control.Stop(ErrorIds.RemovalLimitExceeded, ListMirror.LimitMessage(over, _options.MaxRemovalPercent));
+                return;
+            }
+            _mirror.Remove(plans, _options.Concurrency, () =>
+            {
+                _messages.Drain(sink);
+                _tally.Progress(sink, final: false);
+            });
+        }
+
+        /// <summary>
+        /// Intake's question for incremental runs: the id of the segment's list if it exists (one GET /lists per run,
+        /// shared with the senders), null when it does not or cannot be read — then nothing counts as unchanged.
+        /// Asked on the pipeline thread, once per segment.
+        /// </summary>
+        private string? ExistingListId(string segment)
+        {
+            try { return _lists.ExistingIdAsync(segment, _control.Token).GetAwaiter().GetResult(); }
+            catch (Exception ex) when (ex is AutopilotApiException || ex is BrokenCircuitException || ex is OperationCanceledException || ex is Polly.Timeout.TimeoutRejectedException)
+            {
+                _messages.Tell(new VerboseEvent($"The list of segment '{segment}' could not be looked up ({ex.Message}): its profiles are all sent."));
+                return null;
+            }
+        }
+
+        /// <summary>Writes the sync record's snapshot (what was confirmed stays, also after a cancel or a failure).</summary>
+        private void SaveSyncRecord(Action<RunEvent> sink)
+        {
+            if (_options.Sync == null || _options.DryRun) return;
+            try
+            {
+                _options.Sync.Compact();
+            }
+            catch (Exception ex) when (ex is StateException || ex is System.IO.IOException || ex is UnauthorizedAccessException || ex is ObjectDisposedException)
+            {
+                // The journal still holds every confirmed batch: the next run replays it.
+                sink(new WarningEvent($"The sync record of '{_options.ExportName}' could not be compacted ({ex.Message}); its journal keeps what was confirmed."));
+            }
         }
 
         private (string? Id, bool Created) ListOf(string segment) =>

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Threading;
 using AutopilotExport.Engine.Api;
 using AutopilotExport.Engine.Mapping;
+using AutopilotExport.Engine.State;
 
 namespace AutopilotExport.Engine.Export
 {
@@ -33,6 +34,18 @@ namespace AutopilotExport.Engine.Export
         public string? ReportPath { get; set; }
         /// <summary>WhatIf: map, validate and count, send nothing (only reads the existing list names).</summary>
         public bool DryRun { get; set; }
+        /// <summary>A saved export's open sync record: contacts it shows unchanged are not sent, and confirmed batches
+        /// are recorded in it. Null (ad hoc runs): everything is sent and nothing recorded. The caller owns it.</summary>
+        public SyncRecord? Sync { get; set; }
+        /// <summary>Send every profile even when <see cref="Sync"/> shows it unchanged (still recorded).</summary>
+        public bool Full { get; set; }
+        /// <summary>After a run that read its whole input, take the contacts this export put on a segment's list
+        /// and that are absent from the segment now off that list (needs <see cref="Sync"/>).</summary>
+        public bool Mirror { get; set; }
+        /// <summary>Mirror's guard rail: refuse to remove more than this share (percent) of the export's contacts on a list.</summary>
+        public int MaxRemovalPercent { get; set; } = ExportSettings.DefaultMaxRemovalPercent;
+        /// <summary>Mirror: remove even over <see cref="MaxRemovalPercent"/>.</summary>
+        public bool ForceRemovals { get; set; }
     }
 
     /// <summary>Something the pipeline thread should tell the user. Raised only on the thread that calls Submit/Complete.</summary>
@@ -80,15 +93,21 @@ namespace AutopilotExport.Engine.Export
         public TimeSpan? Eta { get; }
     }
 
-    /// <summary>A snapshot of the run's counts. Received = Exported + Invalid + Duplicate + Failed + InFlight.</summary>
+    /// <summary>A snapshot of the run's counts. Received = Exported + Unchanged + Invalid + Duplicate + Failed + InFlight.</summary>
     public sealed class ExportCounters
     {
         public long Received { get; set; }
         public long Exported { get; set; }
+        /// <summary>Rows not sent: the sync record shows the API already holds them exactly so, on their lists.</summary>
+        public long Unchanged { get; set; }
         public long Invalid { get; set; }
         public long Duplicate { get; set; }
         public long Failed { get; set; }
-        public long InFlight => Received - Exported - Invalid - Duplicate - Failed;
+        public long InFlight => Received - Exported - Unchanged - Invalid - Duplicate - Failed;
+        /// <summary>List memberships Mirror took away (not rows: a contact left the segment).</summary>
+        public long Removed { get; set; }
+        /// <summary>Removals Mirror tried and could not get confirmed.</summary>
+        public long RemovalsFailed { get; set; }
         public long Batches { get; set; }
         public long Requests { get; set; }
         public long Retries { get; set; }
@@ -105,6 +124,21 @@ namespace AutopilotExport.Engine.Export
         public bool? ListExists { get; set; }
         public long Profiles { get; set; }
         public long Exported { get; set; }
+        public long Unchanged { get; set; }
+        public long Removed { get; set; }
+    }
+
+    /// <summary>Mirror's plan for one list: the contacts this export put on it that are absent from the segment now.</summary>
+    public sealed class PlannedRemoval
+    {
+        public string Segment { get; set; } = "";
+        public string ListId { get; set; } = "";
+        /// <summary>How many contacts the export has on the list (the guard rail's base).</summary>
+        public int Members { get; set; }
+        /// <summary>The case-folded emails to remove, sorted.</summary>
+        public IReadOnlyList<string> Emails { get; set; } = Array.Empty<string>();
+        /// <summary>True when removing them all would take more than the limit's share of <see cref="Members"/>.</summary>
+        public bool OverLimit { get; set; }
     }
 
     public sealed class ExportSummary
@@ -123,6 +157,8 @@ namespace AutopilotExport.Engine.Export
         public string? FatalErrorId { get; set; }
         public string? FatalMessage { get; set; }
         public bool DryRun { get; set; }
+        /// <summary>Mirror's plan (in WhatIf: who would be removed); empty when Mirror is off or did not run.</summary>
+        public IReadOnlyList<PlannedRemoval> Removals { get; set; } = Array.Empty<PlannedRemoval>();
     }
 
     /// <summary>The run cannot go on (401/403, circuit open). The cmdlet turns it into a terminating error.</summary>

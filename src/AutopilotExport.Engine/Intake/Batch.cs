@@ -13,6 +13,8 @@ namespace AutopilotExport.Engine.Intake
         public string Email { get; }
         public int Remaining;
         public RowFailure? Failure;
+        /// <summary>1 once a part of the row was sent and confirmed; a row whose parts were all unchanged ends Unchanged.</summary>
+        public int Sent;
     }
 
     internal sealed class RowFailure
@@ -28,12 +30,17 @@ namespace AutopilotExport.Engine.Intake
     /// <summary>One contact to send: a row's profile for one segment.</summary>
     internal readonly struct Entry
     {
-        public Entry(MappedProfile profile, string segment, RowTicket ticket, int bytes) { Profile = profile; Segment = segment; Ticket = ticket; Bytes = bytes; }
+        public Entry(MappedProfile profile, string segment, RowTicket ticket, int bytes, ulong hash = 0)
+        {
+            Profile = profile; Segment = segment; Ticket = ticket; Bytes = bytes; Hash = hash;
+        }
         public MappedProfile Profile { get; }
         public string Segment { get; }
         public RowTicket Ticket { get; }
         /// <summary>Upper bound of what the contact adds to a request body.</summary>
         public int Bytes { get; }
+        /// <summary>Hash of the contact as sent, without its list (incremental runs); 0: not hashed.</summary>
+        public ulong Hash { get; }
     }
 
     /// <summary>Contacts for one bulk call, bounded by count and by bytes.</summary>

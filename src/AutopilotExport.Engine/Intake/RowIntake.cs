@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using AutopilotExport.Engine.Api;
 using AutopilotExport.Engine.Export;
 using AutopilotExport.Engine.Mapping;
+using AutopilotExport.Engine.State;
 using AutopilotExport.Engine.Tally;
 
 namespace AutopilotExport.Engine.Intake
@@ -25,15 +26,32 @@ namespace AutopilotExport.Engine.Intake
         private bool _autoMatchTold;
         private bool _capTold;
         private long _accepted; // profiles taken for sending (the cap counts these)
+        private readonly bool _hash;
+        private readonly bool _skipUnchanged;
+        private readonly Func<string, string?>? _listIdOf;
+        private readonly Dictionary<string, string?> _listIds = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        // Mirror: every valid email per segment (sent, unchanged or failed): a contact in here is in the segment.
+        private readonly Dictionary<string, HashSet<string>>? _seen;
 
-        public RowIntake(ExportRunOptions options, IContactDestination destination, RunTally tally, RunMessages messages)
+        /// <param name="listIdOf">The id of a segment's existing list (null: none); incremental runs ask it once per segment.</param>
+        public RowIntake(ExportRunOptions options, IContactDestination destination, RunTally tally, RunMessages messages, Func<string, string?>? listIdOf = null)
         {
+            _listIdOf = listIdOf;
             _options = options; _destination = destination; _tally = tally; _messages = messages;
             _mapper = new ProfileMapper(options.FieldMap, options.SegmentProperty);
             _maxBytes = options.MaxBatchBytes > 0 ? Math.Min(options.MaxBatchBytes, destination.MaxBatchBytes) : destination.MaxBatchBytes;
             _batch = NewBatch();
             _shape = new InputShape(options.FieldMap);
+            _hash = options.Sync != null && !options.DryRun;
+            _skipUnchanged = _hash && !options.Full && listIdOf != null;
+            if (options.Mirror && options.Sync != null) _seen = new Dictionary<string, HashSet<string>>(StringComparer.OrdinalIgnoreCase);
         }
+
+        /// <summary>True once a row was turned away by the profile cap: the input was not taken whole.</summary>
+        public bool CapReached => _capTold;
+
+        /// <summary>Mirror: the valid emails that came for the segment (null: none).</summary>
+        public ISet<string>? SeenIn(string segment) => _seen != null && _seen.TryGetValue(segment, out var set) ? set : null;
 
         private Batch NewBatch() => new Batch(_options.BatchSize, _destination.BatchOverheadBytes);
 
@@ -67,6 +85,15 @@ namespace AutopilotExport.Engine.Intake
                 return;
             }
 
+            if (_seen != null)
+            {
+                foreach (var segment in segments)
+                {
+                    if (!_seen.TryGetValue(segment, out var set)) _seen[segment] = set = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+                    set.Add(profile.Email);
+                }
+            }
+
             var fresh = new List<string>(segments.Count);
             long firstRow = 0;
             foreach (var segment in segments)
@@ -93,15 +120,35 @@ namespace AutopilotExport.Engine.Intake
 
             var ticket = new RowTicket(rowNumber, tag, profile.Email, fresh.Count);
             int bytes = _options.DryRun ? 0 : _destination.EstimateBytes(profile);
+            ulong hash = 0;
+            if (_hash)
+            {
+                // The contact exactly as sent, without its list: equal bytes mean the destination holds it so already.
+                var json = _destination.ContactBytes(profile);
+                hash = SyncRecord.HashPayload(json.Array!, json.Offset, json.Count);
+            }
             foreach (var segment in fresh)
             {
                 var state = _tally.Take(segment);
                 if (_options.DryRun) continue;
+                // A list not there yet holds nobody: its contacts are sent (IsUnchanged with no list would ignore lists).
+                if (_skipUnchanged && ListIdOf(state.Name) is string listId && _options.Sync!.IsUnchanged(profile.Email, hash, listId))
+                {
+                    // Filtered before batching, so the few changed contacts of a big input share full batches.
+                    _tally.Unchanged(new Entry(profile, state.Name, ticket, bytes, hash));
+                    continue;
+                }
                 if (_batch.Count > 0 && _batch.Bytes + bytes > _maxBytes) Close(ready);
-                _batch.Add(new Entry(profile, state.Name, ticket, bytes));
+                _batch.Add(new Entry(profile, state.Name, ticket, bytes, hash));
                 if (_batch.Count >= _options.BatchSize) Close(ready);
             }
             if (_options.DryRun) _tally.WouldExport(); // "would be exported"; the summary says DryRun
+        }
+
+        private string? ListIdOf(string segment)
+        {
+            if (!_listIds.TryGetValue(segment, out var id)) _listIds[segment] = id = _listIdOf!(segment);
+            return id;
         }
 
         private void Close(List<Batch> ready)

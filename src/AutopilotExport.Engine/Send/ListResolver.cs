@@ -89,6 +89,13 @@ namespace AutopilotExport.Engine.Send
             return segments.ToDictionary(s => s, s => Find(existing, s) != null, StringComparer.OrdinalIgnoreCase);
         }
 
+        /// <summary>The id of the segment's list when it exists (resolved in this run, or found by name); never creates one.</summary>
+        public async Task<string?> ExistingIdAsync(string segment, CancellationToken ct)
+        {
+            if (_resolved.TryGetValue(segment, out var done)) return done.Id;
+            return Find(await GetExistingAsync(ct, refresh: false).ConfigureAwait(false), segment)?.ListId;
+        }
+
         private async Task<List<ListInfo>> GetExistingAsync(CancellationToken ct, bool refresh)
         {
             if (_existing != null && !refresh) return _existing;

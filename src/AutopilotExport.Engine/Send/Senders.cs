@@ -8,6 +8,7 @@ using System.Threading.Tasks;
 using AutopilotExport.Engine.Api;
 using AutopilotExport.Engine.Export;
 using AutopilotExport.Engine.Intake;
+using AutopilotExport.Engine.State;
 using AutopilotExport.Engine.Tally;
 using Polly.CircuitBreaker;
 
@@ -31,12 +32,15 @@ namespace AutopilotExport.Engine.Send
         private readonly int _maxRetries;
         private readonly int _maxBytes;
         private readonly RejectionWatch _watch = new RejectionWatch();
+        private readonly SyncRecord? _sync;
+        private int _recordFailureTold;
 
         public Senders(IContactDestination destination, ResiliencePolicy policy, ListResolver lists, RunTally tally, RunMessages messages,
-            RunControl control, int maxRetries, int maxBytes)
+            RunControl control, int maxRetries, int maxBytes, SyncRecord? sync = null)
         {
             _destination = destination; _policy = policy; _lists = lists; _tally = tally; _messages = messages;
             _control = control; _maxRetries = maxRetries; _maxBytes = maxBytes;
+            _sync = sync;
         }
 
         public async Task RunAsync(ChannelReader<Batch> reader)
@@ -53,10 +57,9 @@ namespace AutopilotExport.Engine.Send
                             _tally.FailAll(batch.Entries, ErrorIds.SendFailed, NotSent, quiet: true);
                             continue;
                         }
-                        var number = _tally.BatchNumber();
                         try
                         {
-                            await SendAsync(batch.Entries, number, ct).ConfigureAwait(false);
+                            await SendAsync(batch.Entries, ct).ConfigureAwait(false);
                         }
                         catch (Exception ex)
                         {
@@ -82,7 +85,7 @@ namespace AutopilotExport.Engine.Send
 
         private bool Quiet(CancellationToken ct) => _control.StopId != null || ct.IsCancellationRequested;
 
-        private async Task SendAsync(List<Entry> entries, long number, CancellationToken ct)
+        private async Task SendAsync(List<Entry> entries, CancellationToken ct)
         {
             // Resolve each segment's list; contacts of a segment whose list cannot be had fail with the reason.
             var listIds = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
@@ -111,7 +114,23 @@ namespace AutopilotExport.Engine.Send
                     return;
                 }
             }
-            if (sendable.Count > 0) await SendPartAsync(sendable, number, listIds, ct).ConfigureAwait(false);
+            if (sendable.Count > 0) await SendPartAsync(sendable, _tally.BatchNumber(), listIds, ct).ConfigureAwait(false);
+        }
+
+        /// <summary>Records the contacts the API confirmed in the sync record, so a rerun (also after a kill) skips them.</summary>
+        private void Record(List<ConfirmedContact> confirmed)
+        {
+            if (_sync == null || confirmed.Count == 0) return;
+            try
+            {
+                _sync.RecordConfirmed(confirmed);
+            }
+            catch (Exception ex) when (ex is System.IO.IOException || ex is UnauthorizedAccessException || ex is ObjectDisposedException)
+            {
+                // The contacts are exported all the same; the next run sends them again.
+                if (Interlocked.Exchange(ref _recordFailureTold, 1) == 0)
+                    _messages.Tell(new WarningEvent($"The sync record could not be written ({ex.Message}); the contacts sent are exported, and the next run sends them again."));
+            }
         }
 
         private static bool AllOneSegment(List<Entry> entries)
@@ -207,11 +226,21 @@ namespace AutopilotExport.Engine.Send
 
             _messages.Tell(new VerboseEvent($"Batch {number}: {entries.Count} contacts sent, {result.ConfirmedCount} confirmed."));
             // Never assume 200 means all were taken: the API may skip invalid items silently.
+            var confirmed = _sync != null ? new List<ConfirmedContact>(entries.Count) : null;
             foreach (var entry in entries)
             {
                 if (result.Confirms(entry.Profile.Email))
                 {
                     _watch.Confirmed();
+                    // Recorded before the row is counted: a run killed now finds it confirmed next time.
+                    confirmed?.Add(new ConfirmedContact(entry.Profile.Email, entry.Hash, listIds[entry.Segment]));
+                }
+            }
+            if (confirmed != null) Record(confirmed);
+            foreach (var entry in entries)
+            {
+                if (result.Confirms(entry.Profile.Email))
+                {
                     _tally.Succeed(entry);
                 }
                 else
@@ -263,10 +292,12 @@ namespace AutopilotExport.Engine.Send
             }
         }
 
-        private static string AuthMessage(AutopilotApiException ex) =>
+        internal static string AuthMessage(AutopilotApiException ex) =>
             $"Autopilot refused the API key ({ex.StatusCode}{(ex.ApiMessage != null ? ": " + ex.ApiMessage : "")}).";
 
-        private string OutageMessage(Exception ex) =>
-            $"Autopilot at {_destination.Endpoint} kept failing (most recent calls errored or timed out), so the run stopped instead of retrying for hours: {ex.Message}";
+        private string OutageMessage(Exception ex) => OutageMessage(_destination.Endpoint, ex);
+
+        internal static string OutageMessage(string endpoint, Exception ex) =>
+            $"Autopilot at {endpoint} kept failing (most recent calls errored or timed out), so the run stopped instead of retrying for hours: {ex.Message}";
     }
 }

@@ -14,6 +14,8 @@ namespace AutopilotExport.Engine.State
         Cancelled,
         /// <summary>The process that ran it ended without completing the record (killed, crashed, power loss).</summary>
         Interrupted,
+        /// <summary>No row came in (an empty file, a forgotten pipe): nothing was sent. Added last: records store the name.</summary>
+        NoInput,
     }
 
     /// <summary>The counts of one run. Received = Exported + Unchanged + Invalid + Duplicate + Failed (+ rows still in flight).</summary>

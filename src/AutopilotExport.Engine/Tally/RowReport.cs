@@ -68,6 +68,9 @@ namespace AutopilotExport.Engine.Tally
             w.WriteBoolean("whatIf", s.DryRun);
             w.WriteNumber("received", s.Counters.Received);
             w.WriteNumber("exported", s.Counters.Exported);
+            w.WriteNumber("unchanged", s.Counters.Unchanged);
+            w.WriteNumber("removed", s.Counters.Removed);
+            if (s.Counters.RemovalsFailed > 0) w.WriteNumber("removalsFailed", s.Counters.RemovalsFailed);
             w.WriteNumber("invalid", s.Counters.Invalid);
             w.WriteNumber("duplicate", s.Counters.Duplicate);
             w.WriteNumber("failed", s.Counters.Failed);

@@ -23,7 +23,7 @@ namespace AutopilotExport.Engine.Tally
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private readonly DateTimeOffset _startedAt = DateTimeOffset.Now;
         private TimeSpan _lastProgress = TimeSpan.Zero;
-        private long _received, _exported, _invalid, _duplicate, _failed;
+        private long _received, _exported, _unchanged, _invalid, _duplicate, _failed, _removed, _removalsFailed;
         private long _batches, _requests, _retries, _throttled;
 
         public RunTally(RunMessages messages) { _messages = messages; }
@@ -35,6 +35,8 @@ namespace AutopilotExport.Engine.Tally
             public string Name { get; }
             public long Profiles;
             public long Exported;
+            public long Unchanged;
+            public long Removed;
         }
 
         /// <summary>How many rows the caller will send, when it knows (an array given at once); 0: unknown.</summary>
@@ -76,8 +78,25 @@ namespace AutopilotExport.Engine.Tally
         public void Succeed(Entry entry)
         {
             if (_segments.TryGetValue(entry.Segment, out var state)) Interlocked.Increment(ref state.Exported);
+            Volatile.Write(ref entry.Ticket.Sent, 1);
             Finish(entry.Ticket);
         }
+
+        /// <summary>A contact the sync record shows the destination already holds exactly so, on its list: not sent.</summary>
+        public void Unchanged(Entry entry)
+        {
+            if (_segments.TryGetValue(entry.Segment, out var state)) Interlocked.Increment(ref state.Unchanged);
+            Finish(entry.Ticket);
+        }
+
+        /// <summary>Mirror took a contact off the segment's list.</summary>
+        public void Removed(string segment)
+        {
+            Interlocked.Increment(ref _removed);
+            if (_segments.TryGetValue(segment, out var state)) Interlocked.Increment(ref state.Removed);
+        }
+
+        public void RemovalFailed() => Interlocked.Increment(ref _removalsFailed);
 
         public void Fail(Entry entry, string errorId, string reason, bool quiet)
         {
@@ -94,7 +113,7 @@ namespace AutopilotExport.Engine.Tally
         {
             if (Interlocked.Decrement(ref ticket.Remaining) != 0) return;
             var failure = Volatile.Read(ref ticket.Failure);
-            if (failure == null) Interlocked.Increment(ref _exported);
+            if (failure == null) Interlocked.Increment(ref Volatile.Read(ref ticket.Sent) != 0 ? ref _exported : ref _unchanged);
             else Problem(ticket.Row, ticket.Tag, ticket.Email, RowOutcome.Failed, failure.ErrorId, failure.Reason, failure.Segment, failure.Quiet);
         }
 
@@ -102,6 +121,9 @@ namespace AutopilotExport.Engine.Tally
         {
             Received = Interlocked.Read(ref _received),
             Exported = Interlocked.Read(ref _exported),
+            Unchanged = Interlocked.Read(ref _unchanged),
+            Removed = Interlocked.Read(ref _removed),
+            RemovalsFailed = Interlocked.Read(ref _removalsFailed),
             Invalid = Interlocked.Read(ref _invalid),
             Duplicate = Interlocked.Read(ref _duplicate),
             Failed = Interlocked.Read(ref _failed),
@@ -144,7 +166,7 @@ namespace AutopilotExport.Engine.Tally
             if (control.StopId != null) status = ExportStatus.Failed;
             else if (control.IsCancelled) status = ExportStatus.Cancelled;
             else if (counters.Received == 0) status = ExportStatus.NoInput;
-            else if (counters.Invalid > 0 || counters.Failed > 0) status = ExportStatus.CompletedWithErrors;
+            else if (counters.Invalid > 0 || counters.Failed > 0 || counters.RemovalsFailed > 0) status = ExportStatus.CompletedWithErrors;
             else status = ExportStatus.Succeeded;
 
             var segments = new List<SegmentSummary>();
@@ -157,6 +179,8 @@ namespace AutopilotExport.Engine.Tally
                     Name = state?.Name ?? name,
                     Profiles = state?.Profiles ?? 0,
                     Exported = options.DryRun ? 0 : state?.Exported ?? 0,
+                    Unchanged = state?.Unchanged ?? 0,
+                    Removed = state?.Removed ?? 0,
                     ListId = id,
                     ListCreated = created,
                     ListExists = listExists != null && listExists.TryGetValue(name, out var e) ? e : (bool?)null,

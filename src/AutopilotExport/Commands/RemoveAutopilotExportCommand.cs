@@ -4,7 +4,7 @@ using AutopilotExport.Engine.State;
 
 namespace AutopilotExport.Commands
 {
-    /// <summary>Deletes saved export definitions (the contacts in Autopilot stay).</summary>
+    /// <summary>Deletes saved export definitions with their run history and sync record (the contacts in Autopilot stay).</summary>
     [Cmdlet(VerbsCommon.Remove, "AutopilotExport", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
     public sealed class RemoveAutopilotExportCommand : AutopilotCmdlet
     {
@@ -22,11 +22,19 @@ namespace AutopilotExport.Commands
             var all = WithState(() => Exports.GetAll(), Name);
             foreach (var e in SelectByName(all, e => e.Name, Name, StateErrorIds.ExportNotFound, "export").ToList())
             {
-                if (!ConfirmChange(Force.IsPresent, e.Name, "Remove saved export")) continue;
+                if (!ConfirmChange(Force.IsPresent, e.Name, "Remove saved export, its run history and its sync record")) continue;
                 try
                 {
-                    if (!Exports.Remove(e.Name)) WriteError(NotFound(StateErrorIds.ExportNotFound, "export", e.Name));
-                    else WriteVerbose($"Removed export '{e.Name}'.");
+                    // The sync record first: it is held while a run of the export is under way (SyncRecordBusy), and
+                    // then nothing is removed.
+                    bool hadSync = new SyncRecordStore(Home).Remove(e.Name);
+                    if (!Exports.Remove(e.Name))
+                    {
+                        WriteError(NotFound(StateErrorIds.ExportNotFound, "export", e.Name));
+                        continue;
+                    }
+                    bool hadHistory = new RunHistoryStore(Home).Remove(e.Name);
+                    WriteVerbose($"Removed export '{e.Name}'{(hadHistory ? ", its run history" : "")}{(hadSync ? ", its sync record" : "")}.");
                 }
                 catch (StateException ex)
                 {

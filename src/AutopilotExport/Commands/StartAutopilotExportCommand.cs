@@ -71,6 +71,19 @@ namespace AutopilotExport.Commands
         [ValidateNotNullOrEmpty]
         public string? ReportPath { get; set; }
 
+        /// <summary>Send every profile, also those the sync record shows unchanged (a saved export's runs are incremental).</summary>
+        [Parameter]
+        public SwitchParameter Full { get; set; }
+
+        /// <summary>Upsert (add and update) or Mirror (also take this export's contacts that left the segment off its list); overrides the saved export's mode.</summary>
+        [Parameter]
+        [ValidateSet(ExportSettings.Upsert, ExportSettings.Mirror, IgnoreCase = true)]
+        public string? SyncMode { get; set; }
+
+        /// <summary>Mirror: remove even when more than the export's MaxRemovalPercent of its contacts on a list would go.</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
         private ExportRunner? _runner;
         private AutopilotApiClient? _client;
         private ExportRunOptions? _options;
@@ -89,6 +102,9 @@ namespace AutopilotExport.Commands
         private bool _preparing;
         private string? _failedId; // the run could not start, or stopped as a whole: later input is skipped
         private long _skippedRows;
+        // A saved export's run history entry (Running until completed) and its sync record; null for ad hoc runs and WhatIf.
+        private ActiveRun? _history;
+        private SyncRecord? _sync;
 
         protected override void BeginProcessing()
         {
@@ -159,6 +175,7 @@ namespace AutopilotExport.Commands
                     ex.ErrorId == PlanErrorIds.InvalidSegmentName ? (object?)Segment : FieldMap);
             }
             _segments = options.Segments.ToArray();
+            PlanSync(options);
             var segmentProperty = options.SegmentProperty;
             var map = options.FieldMap;
             int maxProfiles = options.MaxProfiles;
@@ -208,6 +225,8 @@ namespace AutopilotExport.Commands
                 }
             }
             _options = options;
+            if (_savedExport != null && !options.DryRun) BeginHistory(_savedExport, conn, options);
+            if (_savedExport != null) OpenSyncRecord(_savedExport, conn, options);
 
             WriteVerbose($"Connection '{conn.Name}': {endpoint.Host}, key {(conn.KeySource == KeySource.Stored ? "from the protected store (" + conn.KeyProtection + ")" : "from $env:" + ConnectionStore.ApiKeyEnvironmentVariable)}.");
             WriteVerbose($"Segments: {(_segments.Length > 0 ? string.Join(", ", _segments) : "(none)")}{(segmentProperty != null ? "; per-row segment from property '" + segmentProperty + "'" : "")}.");
@@ -231,11 +250,13 @@ namespace AutopilotExport.Commands
             }
             catch (ArgumentException ex)
             {
+                FailHistory("InvalidExportOptions", Scrub(ex.Message));
                 Terminate(new ArgumentException(Scrub(ex.Message), ex.ParamName), "InvalidExportOptions", ErrorCategory.InvalidArgument, null);
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
                 // The row report could not be created.
+                FailHistory("ReportPathUnavailable", ex.Message);
                 Terminate(new IOException($"Cannot write the row report '{options.ReportPath}': {ex.Message}", ex), "ReportPathUnavailable", ErrorCategory.WriteError, options.ReportPath);
             }
         }
@@ -337,7 +358,7 @@ namespace AutopilotExport.Commands
                 if (_finished) return;
                 _finished = true;
                 var summary = runner.Complete(null);
-                RecordLastRun(summary.StartedAt, summary.Status.ToString());
+                RecordRun(OutputConverter.ToOutput(summary, _segments));
                 var c = summary.Counters;
                 Console.Error.WriteLine(Scrub(string.Format(CultureInfo.InvariantCulture,
                     "Start-AutopilotExport: the process is ending; export '{0}' {1}: {2} of {3} exported, {4} failed{5}.",
@@ -361,6 +382,11 @@ namespace AutopilotExport.Commands
             catch (Exception) { /* disposal must not throw */ }
             try { _runner?.Dispose(); } catch (Exception) { }
             try { _client?.Dispose(); } catch (Exception) { }
+            // Not completed (an exception escaped the run): the entry reads Interrupted, which is what it was.
+            try { _history?.Dispose(); } catch (Exception) { }
+            try { _sync?.Dispose(); } catch (Exception) { }
+            _history = null;
+            _sync = null;
             _runner = null;
             _client = null;
         }
@@ -426,9 +452,25 @@ namespace AutopilotExport.Commands
                 var state = s.ListExists == true ? "exists" : s.ListExists == false ? "will be created" : "existence unknown";
                 ShouldProcess($"Export {s.Profiles} profiles to list '{s.Name}' ({state})", "", "Start-AutopilotExport");
             }
+            ReportDryRunRemovals(summary);
             var c = summary.Counters;
             if (c != null && c.Invalid + c.Duplicate + c.Failed > 0)
                 ShouldProcess($"Skip {c.Invalid + c.Duplicate + c.Failed} of {c.Received} rows ({c.Invalid} invalid, {c.Duplicate} duplicate, {c.Failed} not exportable)", "", "Start-AutopilotExport");
+        }
+
+        /// <summary>WhatIf with Mirror: who would leave which list. The WhatIf line names the first ones; verbose names up to a thousand.</summary>
+        private void ReportDryRunRemovals(ExportSummary summary)
+        {
+            const int Named = 50, Listed = 1000;
+            foreach (var r in summary.Removals)
+            {
+                var names = string.Join(", ", r.Emails.Take(Named)) + (r.Emails.Count > Named ? $" and {r.Emails.Count - Named} more" : "");
+                var refused = r.OverLimit && !_options!.ForceRemovals
+                    ? $"; refused: more than {_options.MaxRemovalPercent}% of the list (-Force removes them)" : "";
+                ShouldProcess($"Remove {r.Emails.Count} of the {r.Members} contacts this export put on list '{r.Segment}' from that list (not in the segment now){refused}: {names}", "", "Start-AutopilotExport");
+                foreach (var email in r.Emails.Take(Listed)) WriteVerbose($"WhatIf: Mirror would take '{email}' off list '{r.Segment}'.");
+                if (r.Emails.Count > Listed) WriteVerbose($"WhatIf: ... and {r.Emails.Count - Listed} more off list '{r.Segment}'.");
+            }
         }
 
         private void Abort(ExportAbortedException ex)
@@ -536,20 +578,128 @@ namespace AutopilotExport.Commands
             {
                 WriteDebugSafe($"Could not set ${LastResultVariable}: {ex.Message}");
             }
-            RecordLastRun(result.StartTime, result.Status);
+            RecordRun(result);
         }
 
-        /// <summary>Records the run on a saved export (LastRunAt, LastRunStatus).</summary>
-        private void RecordLastRun(DateTimeOffset startedAt, string status)
+        /// <summary>Records the run on a saved export: LastRunAt and LastRunStatus, and completes its history entry.</summary>
+        private void RecordRun(AutopilotExportResult result)
         {
             if (_savedExport == null) return;
             try
             {
-                Exports.RecordRun(_savedExport.Name, startedAt == default ? DateTimeOffset.Now : startedAt, status);
+                Exports.RecordRun(_savedExport.Name, result.StartTime == default ? DateTimeOffset.Now : result.StartTime, result.Status);
             }
             catch (Exception ex) when (ex is StateException || ex is IOException || ex is UnauthorizedAccessException)
             {
                 WriteDebugSafe($"Could not record the run on export '{_savedExport.Name}': {ex.Message}");
+            }
+            CompleteHistory(new RunOutcome
+            {
+                Status = Enum.TryParse<RunStatus>(result.Status, out var status) ? status : RunStatus.Failed,
+                Counts = new RunCounts
+                {
+                    Received = result.Received, Exported = result.Exported, Unchanged = result.Unchanged, Removed = result.Removed,
+                    Invalid = result.Invalid, Duplicate = result.Duplicate, Failed = result.Failed,
+                    Batches = result.Batches, Retries = result.Retries, Throttled = result.Throttled,
+                },
+                ReportPath = result.ReportPath,
+                ErrorId = result.ErrorId,
+                Message = result.ErrorMessage,
+            });
+        }
+
+        /// <summary>Incremental and Mirror belong to saved exports: only they keep a sync record.</summary>
+        private void PlanSync(ExportRunOptions options)
+        {
+            var mode = SyncMode != null ? ExportSettings.NormalizeSyncMode(SyncMode) : _savedExport?.EffectiveSyncMode;
+            if (_savedExport == null)
+            {
+                if (mode == ExportSettings.Mirror)
+                    Terminate(new ArgumentException("-SyncMode Mirror needs a saved export (-Name): only a saved export records which contacts it put on a list, and Mirror removes no others."),
+                        "MirrorNeedsSavedExport", ErrorCategory.InvalidArgument, SyncMode);
+                return;
+            }
+            options.Full = Full;
+            options.Mirror = mode == ExportSettings.Mirror;
+            options.MaxRemovalPercent = _savedExport.EffectiveMaxRemovalPercent;
+            options.ForceRemovals = Force;
+        }
+
+        /// <summary>
+        /// Opens the saved export's sync record (held until the run ends: one run per export at a time). Under WhatIf it
+        /// is only read, for Mirror's names, and a record in use is no reason to refuse a dry run.
+        /// </summary>
+        private void OpenSyncRecord(ExportRecord saved, ConnectionRecord conn, ExportRunOptions options)
+        {
+            if (options.DryRun && !options.Mirror) return;
+            try
+            {
+                var map = options.FieldMap != null ? FieldMapRecord.FromFieldMap(options.FieldMap) : null;
+                _sync = new SyncRecordStore(Home).Open(saved.Name, SyncFingerprint.Of(conn, map));
+            }
+            catch (Exception ex) when (ex is StateException || ex is IOException || ex is UnauthorizedAccessException)
+            {
+                if (options.DryRun)
+                {
+                    WriteWarning($"WhatIf: the sync record of export '{saved.Name}' cannot be read ({ex.Message}), so who Mirror would remove is not known.");
+                    return;
+                }
+                var message = ex is StateException busy && busy.ErrorId == StateErrorIds.SyncRecordBusy
+                    ? $"Another run of export '{saved.Name}' is under way (it holds the export's sync record); this run did not start. {ex.Message}"
+                    : $"The sync record of export '{saved.Name}' cannot be used: {ex.Message}";
+                var errorId = ex is StateException se ? se.ErrorId : "StateFolderUnavailable";
+                FailHistory(errorId, message);
+                Terminate(new InvalidOperationException(message, ex), errorId, ErrorCategory.ResourceUnavailable, saved.Name);
+                return;
+            }
+            options.Sync = _sync;
+            var rebased = _sync.Rebased == SyncRebase.FieldMapChanged ? "; the field map changed, so every profile is sent once"
+                : _sync.Rebased == SyncRebase.ConnectionChanged ? "; the connection's account changed, so the record starts over" : "";
+            WriteVerbose($"Sync record of '{saved.Name}': {_sync.Count} contacts known{rebased}; {(options.Full ? "-Full: every profile is sent" : "profiles it shows unchanged are not sent")}; mode {(options.Mirror ? ExportSettings.Mirror : ExportSettings.Upsert)}{(options.Mirror ? ", at most " + options.MaxRemovalPercent + "% of a list removed" + (options.ForceRemovals ? " unless -Force (given)" : "") : "")}.");
+        }
+
+        /// <summary>Writes the saved export's Running history entry; the run is not refused when the history cannot be written.</summary>
+        private void BeginHistory(ExportRecord saved, ConnectionRecord conn, ExportRunOptions options)
+        {
+            try
+            {
+                _history = new RunHistoryStore(Home).Begin(new RunStart
+                {
+                    Export = saved.Name,
+                    Connection = conn.Name,
+                    Segments = options.Segments.ToArray(),
+                    SyncMode = options.Mirror ? ExportSettings.Mirror : ExportSettings.Upsert,
+                    Full = options.Full,
+                    ReportPath = options.ReportPath,
+                    KeepRuns = saved.EffectiveKeepRuns,
+                }, DateTimeOffset.Now);
+            }
+            catch (Exception ex) when (ex is StateException || ex is IOException || ex is UnauthorizedAccessException)
+            {
+                WriteWarning($"The run of export '{saved.Name}' is not recorded in its history: {ex.Message}");
+            }
+        }
+
+        /// <summary>A run that ends before the engine started (bad options, report not writable): its history says Failed.</summary>
+        private void FailHistory(string errorId, string message) =>
+            CompleteHistory(new RunOutcome { Status = RunStatus.Failed, ErrorId = errorId, Message = message, ReportPath = _options?.ReportPath });
+
+        private void CompleteHistory(RunOutcome outcome)
+        {
+            var run = _history;
+            if (run == null) return;
+            _history = null;
+            try
+            {
+                run.Complete(outcome, DateTimeOffset.Now);
+            }
+            catch (Exception ex) when (ex is StateException || ex is IOException || ex is UnauthorizedAccessException)
+            {
+                WriteDebugSafe($"Could not complete the history entry of export '{_savedExport?.Name}': {ex.Message}");
+            }
+            finally
+            {
+                run.Dispose();
             }
         }
 

@@ -73,6 +73,8 @@ namespace AutopilotExport.Commands
             Status = s.Status.ToString(),
             Received = s.Counters?.Received ?? 0,
             Exported = s.Counters?.Exported ?? 0,
+            Unchanged = s.Counters?.Unchanged ?? 0,
+            Removed = s.Counters?.Removed ?? 0,
             Invalid = s.Counters?.Invalid ?? 0,
             Duplicate = s.Counters?.Duplicate ?? 0,
             Failed = s.Counters?.Failed ?? 0,

@@ -49,6 +49,8 @@ namespace AutopilotExport.Commands
                     return keySource == KeySource.Environment
                         ? $" The key of connection '{connection}' comes from $env:{ConnectionStore.ApiKeyEnvironmentVariable}, which holds a wrong or revoked key; set it to a valid key."
                         : $" The key of connection '{connection}' is wrong or was revoked; store a new one with New-AutopilotConnection -Name '{connection}' -Force.";
+                case ErrorIds.RemovalLimitExceeded:
+                    return " If the input is complete and they did leave the segment, run again with -Force, or raise the limit with Set-AutopilotExport -MaxRemovalPercent; -WhatIf names them.";
                 case ErrorIds.RejectedForEveryRow:
                     return " Check the field map's custom field names and types against the fields in Autopilot (Get-AutopilotExport shows the map); the row report lists the rows not sent.";
                 default:

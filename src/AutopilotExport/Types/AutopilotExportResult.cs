@@ -13,6 +13,10 @@ namespace AutopilotExport
         public string Status { get; set; } = "";
         public long Received { get; set; }
         public long Exported { get; set; }
+        /// <summary>Profiles not sent because the export's sync record shows the API already holds them exactly so (incremental runs).</summary>
+        public long Unchanged { get; set; }
+        /// <summary>Contacts Mirror took off a segment's list (they left the segment); never deleted from the account.</summary>
+        public long Removed { get; set; }
         public long Invalid { get; set; }
         public long Duplicate { get; set; }
         public long Failed { get; set; }
