@@ -1,7 +1,10 @@
 using System.Buffers;
+using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -12,31 +15,72 @@ namespace AutopilotExport.Benchmarks;
 /// <summary>
 /// A near-free stand-in for the API, for the <c>sink</c> scenario: it answers the routes a run uses, confirms
 /// every contact of a bulk call by echoing its emails, and stores nothing, checks nothing and limits nothing.
-/// What a run costs against it is the module's own cost (plus the sink's, which is small and in this process).
+/// It runs in a child process (this harness started again with <c>--serve-sink</c>), so its HTTP parsing and
+/// echo are not counted in the harness's CPU: what a run costs the harness process is the module's own cost
+/// (with the row generator, which the <c>pipeline</c> diagnostic measures alone). <see cref="ProcessorTime"/>
+/// reports the sink's CPU apart.
 /// </summary>
 internal sealed class LocalSink : IAsyncDisposable
 {
     private static readonly byte[] EmailKey = Encoding.UTF8.GetBytes("\"Email\":\"");
-    private readonly WebApplication _app;
-    private long _requests;
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromMinutes(1) };
+    private readonly Process _child;
 
-    private LocalSink(WebApplication app, Uri root) { _app = app; RootUri = root; }
+    private LocalSink(Process child, Uri root) { _child = child; RootUri = root; }
 
     public Uri RootUri { get; }
     public Uri BaseUri => new(RootUri, "v1");
-    public long Requests => Interlocked.Read(ref _requests);
 
+    /// <summary>CPU the sink's process used so far.</summary>
+    public TimeSpan ProcessorTime
+    {
+        get { try { _child.Refresh(); return _child.TotalProcessorTime; } catch (InvalidOperationException) { return TimeSpan.Zero; } }
+    }
+
+    /// <summary>Requests the sink answered so far.</summary>
+    public async Task<long> RequestsAsync() =>
+        long.Parse(await Http.GetStringAsync(new Uri(RootUri, "__sink/requests")), CultureInfo.InvariantCulture);
+
+    /// <summary>Starts the sink as a child process and waits until it listens.</summary>
     public static async Task<LocalSink> StartAsync()
     {
+        var self = typeof(LocalSink).Assembly.Location;
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
+        psi.ArgumentList.Add(self);
+        psi.ArgumentList.Add("--serve-sink");
+        psi.Environment["DOTNET_gcServer"] = "0";
+        // When the harness runs under dotnet-trace, its diagnostic port settings must not make the sink wait for a tracer.
+        psi.Environment.Remove("DOTNET_DiagnosticPorts");
+        var child = Process.Start(psi) ?? throw new InvalidOperationException("Could not start the sink.");
+        var ready = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        child.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data == null) { ready.TrySetException(new InvalidOperationException("The sink exited before it listened.")); return; }
+            var m = Regex.Match(e.Data, @"sink listening on (http://\S+)");
+            if (m.Success) ready.TrySetResult(new Uri(m.Groups[1].Value.TrimEnd('/') + "/"));
+        };
+        child.BeginOutputReadLine();
+        if (await Task.WhenAny(ready.Task, Task.Delay(TimeSpan.FromSeconds(60))) != ready.Task)
+        {
+            Stop(child);
+            throw new TimeoutException("The sink did not start within 60 s.");
+        }
+        return new LocalSink(child, await ready.Task);
+    }
+
+    /// <summary>The child's side: serves until its standard input closes (the harness ends or disposes it).</summary>
+    public static async Task<int> ServeAsync()
+    {
+        long requests = 0;
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
         var app = builder.Build();
-        LocalSink? sink = null;
         app.Run(async ctx =>
         {
-            Interlocked.Increment(ref sink!._requests);
             var path = ctx.Request.Path.Value ?? "";
+            if (path == "/__sink/requests") { await ctx.Response.WriteAsync(Interlocked.Read(ref requests).ToString(CultureInfo.InvariantCulture)); return; }
+            Interlocked.Increment(ref requests);
             ctx.Response.ContentType = "application/json";
             if (path.EndsWith("/account", StringComparison.Ordinal)) await ctx.Response.WriteAsync("{\"instanceId\":\"sink\"}");
             else if (path.EndsWith("/lists", StringComparison.Ordinal)) await ctx.Response.WriteAsync("{\"lists\":[]}");
@@ -45,9 +89,11 @@ internal sealed class LocalSink : IAsyncDisposable
             else ctx.Response.StatusCode = 404;
         });
         await app.StartAsync();
-        var address = new Uri(app.Urls.First() + "/");
-        sink = new LocalSink(app, address);
-        return sink;
+        Console.WriteLine("sink listening on " + app.Urls.First());
+        Console.Out.Flush();
+        await Console.In.ReadToEndAsync(); // the parent closes our stdin (or dies) when it is done
+        await app.StopAsync();
+        return 0;
     }
 
     /// <summary>{"contact_ids":[],"email_contact_map":{"a@x":"person_SINK",...}} from the body's "Email" values.</summary>
@@ -78,9 +124,20 @@ internal sealed class LocalSink : IAsyncDisposable
         await ctx.Response.Body.WriteAsync(buffer.WrittenMemory);
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        Stop(_child);
+        _child.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private static void Stop(Process p)
+    {
+        try
+        {
+            try { p.StandardInput.Close(); } catch (IOException) { }
+            if (!p.WaitForExit(10_000)) p.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException) { }
     }
 }

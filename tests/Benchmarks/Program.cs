@@ -24,6 +24,7 @@ public static class Program
 
     public static async Task<int> Main(string[] args)
     {
+        if (args.Length == 1 && args[0] == "--serve-sink") return await LocalSink.ServeAsync(); // the sink scenario's child process
         bool quick = false, inProcess = false;
         string? only = null;
         long? profilesOverride = null;
@@ -201,6 +202,10 @@ public static class Program
         GC.Collect();
         using var proc = Process.GetCurrentProcess();
         var cpuStart = proc.TotalProcessorTime;
+        var sinkCpuStart = sink.ProcessorTime;
+        long allocStart = GC.GetTotalAllocatedBytes();
+        int gc0 = GC.CollectionCount(0), gc1 = GC.CollectionCount(1), gc2 = GC.CollectionCount(2);
+        var pauseStart = GC.GetTotalPauseDuration();
         var sw = Stopwatch.StartNew();
         PSObject? result;
         using (var ps = PowerShell.Create())
@@ -210,8 +215,10 @@ public static class Program
             result = ps.Invoke().LastOrDefault(o => o?.BaseObject?.GetType().FullName == "AutopilotExport.AutopilotExportResult");
         }
         sw.Stop();
+        long allocated = GC.GetTotalAllocatedBytes() - allocStart;
         proc.Refresh();
         var cpu = proc.TotalProcessorTime - cpuStart;
+        var sinkCpu = sink.ProcessorTime - sinkCpuStart;
         if (result == null) throw new InvalidOperationException("[sink] Start-AutopilotExport returned no result object.");
         long exported = Convert.ToInt64(result.Properties["Exported"]!.Value, CultureInfo.InvariantCulture);
         long expected = 0;
@@ -220,9 +227,13 @@ public static class Program
         return JsonSerializer.Serialize(new Dictionary<string, object?>
         {
             ["scenario"] = s.Name, ["profiles"] = s.Profiles, ["seconds"] = Math.Round(sw.Elapsed.TotalSeconds, 3),
-            ["profiles_per_s"] = Math.Round(exported / sw.Elapsed.TotalSeconds, 1), ["requests"] = sink.Requests,
+            ["profiles_per_s"] = Math.Round(exported / sw.Elapsed.TotalSeconds, 1), ["requests"] = await sink.RequestsAsync(),
             ["counts_exact"] = exported == expected, ["status"] = result.Properties["Status"]!.Value?.ToString(),
             ["cpu_s"] = Math.Round(cpu.TotalSeconds, 2), ["cpu_us_per_row"] = Math.Round(cpu.TotalMilliseconds * 1000 / s.Profiles, 2),
+            ["sink_cpu_s"] = Math.Round(sinkCpu.TotalSeconds, 2),
+            ["alloc_b_per_row"] = Math.Round(allocated / (double)s.Profiles, 0),
+            ["gc"] = $"{GC.CollectionCount(0) - gc0}/{GC.CollectionCount(1) - gc1}/{GC.CollectionCount(2) - gc2}",
+            ["gc_pause_s"] = Math.Round((GC.GetTotalPauseDuration() - pauseStart).TotalSeconds, 2),
         });
     }
 

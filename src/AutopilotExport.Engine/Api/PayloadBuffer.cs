@@ -18,6 +18,9 @@ namespace AutopilotExport.Engine.Api
 
         public ArraySegment<byte> WrittenSegment => new ArraySegment<byte>(_buffer, 0, _written);
 
+        /// <summary>Starts over in the same memory (the row report reuses one buffer for every line).</summary>
+        public void Clear() => _written = 0;
+
         public void Advance(int count)
         {
             if (count < 0 || _written + count > _buffer.Length) throw new ArgumentOutOfRangeException(nameof(count));

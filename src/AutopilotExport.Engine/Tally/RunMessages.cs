@@ -39,6 +39,7 @@ namespace AutopilotExport.Engine.Tally
                 if (notice.Event is RowProblemEvent problem) _report?.WriteRow(problem, notice.Segment);
                 if (!notice.Quiet) sink(notice.Event);
             }
+            _report?.FlushIfDue();
             TellReportProblem(sink);
         }
 
