@@ -70,13 +70,6 @@ namespace AutopilotExport.Engine.Api
         private const string HttpClientName = "AutopilotExport.Api";
         private const string KeyHeader = "autopilotapikey";
         private static readonly MediaTypeHeaderValue JsonMediaType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
-        private static readonly JsonWriterOptions WriterOptions = new JsonWriterOptions
-        {
-            // Payloads go to an API, not into HTML: keep accented and CJK names as UTF-8 instead of \u escapes.
-            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-            SkipValidation = true,
-        };
-
         // One factory for the process: IHttpClientFactory pools and recycles handlers, so many runs (and many
         // clients) share connections without socket exhaustion or stale DNS.
         private static readonly Lazy<IHttpClientFactory> Factory = new Lazy<IHttpClientFactory>(CreateFactory);
@@ -162,30 +155,6 @@ namespace AutopilotExport.Engine.Api
             if (string.IsNullOrEmpty(created.ListId))
                 throw new AutopilotApiException(0, "POST /list answered without a list_id.", malformed: true);
             return created.ListId!;
-        }
-
-        /// <summary>Serialises a bulk payload (at most 100 contacts, the API's limit).</summary>
-        public static byte[] SerializeContacts(IReadOnlyList<OutgoingContact> contacts) => SerializeContactsSegment(contacts).ToArray();
-
-        /// <summary>As <see cref="SerializeContacts"/>, without the final copy: the payload is the segment of a
-        /// buffer sized for a typical contact, so a batch costs one allocation in the usual case.</summary>
-        public static ArraySegment<byte> SerializeContactsSegment(IReadOnlyList<OutgoingContact> contacts)
-        {
-            var buffer = new PayloadBuffer(512 * Math.Max(1, contacts.Count));
-            using (var writer = new Utf8JsonWriter(buffer, WriterOptions)) ContactBatchWriter.Write(writer, contacts);
-            return buffer.WrittenSegment;
-        }
-
-        /// <summary>One contact object as <see cref="SerializeContactsSegment"/> writes it, without <c>_autopilot_list</c>.</summary>
-        public static ArraySegment<byte> SerializeContactSegment(MappedProfile profile)
-        {
-            var buffer = new PayloadBuffer(256);
-            using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
-            {
-                ContactBatchWriter.WriteContact(writer, new OutgoingContact(profile, null));
-                writer.Flush();
-            }
-            return buffer.WrittenSegment;
         }
 
         /// <summary>

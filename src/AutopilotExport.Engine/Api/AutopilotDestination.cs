@@ -17,15 +17,6 @@ namespace AutopilotExport.Engine.Api
         /// <summary>The contract's safe bound for one bulk body (Ortto documents 2 MB per 100 people).</summary>
         public const int SafeBodyBytes = 2 * 1024 * 1024;
 
-        // {"contacts":[ ... ]} and the commas between contacts are counted per contact.
-        private const int EnvelopeBytes = 16;
-        // {"Email":"", "custom":{}, "_autopilot_list":"<id>" and the comma before the contact; list ids are
-        // "contactlist_" and a UUID (48 characters), 128 leaves room for any id the API hands out.
-        private const int ContactOverheadBytes = 12 + 12 + 20 + 128 + 1;
-        // "name": and a comma around each field; numbers and booleans take at most 24 bytes.
-        private const int FieldOverheadBytes = 4;
-        private const int NumberBytes = 24;
-
         private static readonly Regex IndexInMessage = new Regex(@"contacts\[(\d+)\]|index (\d+)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
 
         private readonly AutopilotApiClient _client;
@@ -42,37 +33,12 @@ namespace AutopilotExport.Engine.Api
         public string AccountFingerprint => _client.AccountFingerprint;
         public int MaxBatchContacts => BulkLimit;
         public int MaxBatchBytes { get; }
-        public int BatchOverheadBytes => EnvelopeBytes;
+        public int BatchOverheadBytes => ContactJson.EnvelopeBytes;
+        public int ContactOverheadBytes => ContactJson.ListReferenceBytes;
 
-        public int EstimateBytes(MappedProfile profile)
-        {
-            long bytes = ContactOverheadBytes + JsonBytes(profile.Email);
-            foreach (var f in profile.Fields) bytes += FieldOverheadBytes + JsonBytes(f.Key) + ValueBytes(f.Value);
-            foreach (var c in profile.Custom) bytes += FieldOverheadBytes + JsonBytes(c.Key) + ValueBytes(c.Value);
-            return bytes > int.MaxValue ? int.MaxValue : (int)bytes;
-        }
+        public byte[] EncodeContact(MappedProfile profile) => ContactJson.Encode(profile);
 
-        private static long ValueBytes(FieldValue v) =>
-            v.Kind == FieldValueKind.String || v.Kind == FieldValueKind.Date ? JsonBytes(v.Text ?? "") : NumberBytes;
-
-        /// <summary>UTF-8 length in a JSON string with quotes, counting each character that may be escaped
-        /// (quote, backslash, control characters) at its longest form, \uXXXX.</summary>
-        private static long JsonBytes(string s)
-        {
-            long n = 2;
-            foreach (var c in s)
-            {
-                if (c < 0x20 || c == '"' || c == '\\') n += 6;
-                else if (c < 0x80) n += 1;
-                else if (c < 0x800 || char.IsSurrogate(c)) n += 2; // a surrogate pair is 4 bytes: 2 per half
-                else n += 3;
-            }
-            return n;
-        }
-
-        public ArraySegment<byte> ContactBytes(MappedProfile profile) => AutopilotApiClient.SerializeContactSegment(profile);
-
-        public ArraySegment<byte> BuildPayload(IReadOnlyList<OutgoingContact> contacts) => AutopilotApiClient.SerializeContactsSegment(contacts);
+        public ArraySegment<byte> BuildPayload(IReadOnlyList<OutgoingContact> contacts) => ContactJson.Payload(contacts);
 
         public Task<BulkUpsertResult> SendBatchAsync(ArraySegment<byte> payload, CancellationToken cancellationToken) =>
             _client.UpsertContactsAsync(payload, cancellationToken);

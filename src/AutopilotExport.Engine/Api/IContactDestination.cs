@@ -29,14 +29,15 @@ namespace AutopilotExport.Engine.Api
         /// <summary>Bytes the batch adds around its contacts, whatever their number.</summary>
         int BatchOverheadBytes { get; }
 
-        /// <summary>An upper bound of what one contact adds to a bulk request body, list reference included.</summary>
-        int EstimateBytes(MappedProfile profile);
+        /// <summary>Most a contact adds to a bulk request body beyond its encoded bytes (its list reference, a separator).</summary>
+        int ContactOverheadBytes { get; }
 
-        /// <summary>One contact exactly as a bulk call writes it, without the list reference: what an
-        /// incremental run hashes to tell whether the destination already holds it so.</summary>
-        ArraySegment<byte> ContactBytes(MappedProfile profile);
+        /// <summary>One contact exactly as a bulk call carries it, without the list reference. Written once per
+        /// contact, on the pipeline thread: its length bounds the batch, an incremental run hashes it to tell
+        /// whether the destination already holds it so, and <see cref="BuildPayload"/> sends it as it is.</summary>
+        byte[] EncodeContact(MappedProfile profile);
 
-        /// <summary>Serialises one bulk call.</summary>
+        /// <summary>One bulk call's body from encoded contacts and their lists.</summary>
         ArraySegment<byte> BuildPayload(IReadOnlyList<OutgoingContact> contacts);
 
         /// <summary>Sends one bulk call; the answer tells which emails were stored.</summary>

@@ -12,6 +12,7 @@ using AutopilotExport.Engine.Send;
 using AutopilotExport.Engine.State;
 using AutopilotExport.Engine.Tally;
 using Polly.CircuitBreaker;
+using System.Runtime.CompilerServices;
 
 namespace AutopilotExport.Engine.Export
 {
@@ -92,6 +93,7 @@ namespace AutopilotExport.Engine.Export
 
         /// <summary>Maps, validates, de-duplicates and queues one input row. May wait while senders catch up,
         /// raising events meanwhile. Throws <see cref="ExportAbortedException"/> once the run cannot go on.</summary>
+        [MethodImpl(HotPath.Optimize)]
         public void Submit(IRecordReader? row, object? tag, Action<RunEvent>? sink)
         {
             if (_summary != null) throw new InvalidOperationException("The run is complete.");

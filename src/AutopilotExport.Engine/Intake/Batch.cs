@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using AutopilotExport.Engine.Mapping;
 
 namespace AutopilotExport.Engine.Intake
 {
@@ -27,17 +26,19 @@ namespace AutopilotExport.Engine.Intake
         public bool Quiet { get; }
     }
 
-    /// <summary>One contact to send: a row's profile for one segment.</summary>
+    /// <summary>One contact to send: a row's profile for one segment, encoded as the destination carries it.</summary>
     internal readonly struct Entry
     {
-        public Entry(MappedProfile profile, string segment, RowTicket ticket, int bytes, ulong hash = 0)
+        public Entry(string email, byte[] contact, string segment, RowTicket ticket, int bytes, ulong hash = 0)
         {
-            Profile = profile; Segment = segment; Ticket = ticket; Bytes = bytes; Hash = hash;
+            Email = email; Contact = contact; Segment = segment; Ticket = ticket; Bytes = bytes; Hash = hash;
         }
-        public MappedProfile Profile { get; }
+        public string Email { get; }
+        /// <summary>The contact without its list reference (empty in a WhatIf run, which encodes nothing).</summary>
+        public byte[] Contact { get; }
         public string Segment { get; }
         public RowTicket Ticket { get; }
-        /// <summary>Upper bound of what the contact adds to a request body.</summary>
+        /// <summary>Upper bound of what the contact adds to a request body, list reference included.</summary>
         public int Bytes { get; }
         /// <summary>Hash of the contact as sent, without its list (incremental runs); 0: not hashed.</summary>
         public ulong Hash { get; }

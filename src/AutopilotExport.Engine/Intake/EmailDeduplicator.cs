@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
+using System.Runtime.CompilerServices;
 
 namespace AutopilotExport.Engine.Intake
 {
@@ -33,6 +34,7 @@ namespace AutopilotExport.Engine.Intake
         private readonly byte[] _hash = new byte[16];
 
         /// <summary>True the first time this email is seen in this segment; else gives the row that had it first.</summary>
+        [MethodImpl(HotPath.Optimize)]
         public bool TryAdd(string email, string segment, long row, out long firstRow)
         {
             int length = email.Length + 1 + segment.Length;

@@ -5,6 +5,7 @@ using AutopilotExport.Engine.Export;
 using AutopilotExport.Engine.Mapping;
 using AutopilotExport.Engine.State;
 using AutopilotExport.Engine.Tally;
+using System.Runtime.CompilerServices;
 
 namespace AutopilotExport.Engine.Intake
 {
@@ -56,6 +57,7 @@ namespace AutopilotExport.Engine.Intake
         private Batch NewBatch() => new Batch(_options.BatchSize, _destination.BatchOverheadBytes);
 
         /// <summary>Takes one row; a batch that became full is added to <paramref name="ready"/>.</summary>
+        [MethodImpl(HotPath.Optimize)]
         public void Take(long rowNumber, IRecordReader? row, object? tag, List<Batch> ready)
         {
             var mapped = _mapper.Map(row);
@@ -75,6 +77,7 @@ namespace AutopilotExport.Engine.Intake
             Accept(rowNumber, tag, mapped.Profile!, ready);
         }
 
+        [MethodImpl(HotPath.Optimize)]
         private void Accept(long rowNumber, object? tag, MappedProfile profile, List<Batch> ready)
         {
             IReadOnlyList<string> segments = profile.Segment != null ? new[] { profile.Segment } : _options.Segments;
@@ -119,14 +122,11 @@ namespace AutopilotExport.Engine.Intake
             _accepted++;
 
             var ticket = new RowTicket(rowNumber, tag, profile.Email, fresh.Count);
-            int bytes = _options.DryRun ? 0 : _destination.EstimateBytes(profile);
-            ulong hash = 0;
-            if (_hash)
-            {
-                // The contact exactly as sent, without its list: equal bytes mean the destination holds it so already.
-                var json = _destination.ContactBytes(profile);
-                hash = SyncRecord.HashPayload(json.Array!, json.Offset, json.Count);
-            }
+            // Encoded once for every segment of the row; the profile itself is not kept past this point.
+            var contact = _options.DryRun ? Array.Empty<byte>() : _destination.EncodeContact(profile);
+            int bytes = contact.Length + _destination.ContactOverheadBytes;
+            // The contact exactly as sent, without its list: equal bytes mean the destination holds it so already.
+            ulong hash = _hash ? SyncRecord.HashPayload(contact) : 0;
             foreach (var segment in fresh)
             {
                 var state = _tally.Take(segment);
@@ -135,11 +135,11 @@ namespace AutopilotExport.Engine.Intake
                 if (_skipUnchanged && ListIdOf(state.Name) is string listId && _options.Sync!.IsUnchanged(profile.Email, hash, listId))
                 {
                     // Filtered before batching, so the few changed contacts of a big input share full batches.
-                    _tally.Unchanged(new Entry(profile, state.Name, ticket, bytes, hash));
+                    _tally.Unchanged(new Entry(profile.Email, contact, state.Name, ticket, bytes, hash));
                     continue;
                 }
                 if (_batch.Count > 0 && _batch.Bytes + bytes > _maxBytes) Close(ready);
-                _batch.Add(new Entry(profile, state.Name, ticket, bytes, hash));
+                _batch.Add(new Entry(profile.Email, contact, state.Name, ticket, bytes, hash));
                 if (_batch.Count >= _options.BatchSize) Close(ready);
             }
             if (_options.DryRun) _tally.WouldExport(); // "would be exported"; the summary says DryRun

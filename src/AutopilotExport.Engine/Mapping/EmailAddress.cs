@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 
 namespace AutopilotExport.Engine.Mapping
 {
@@ -12,6 +13,7 @@ namespace AutopilotExport.Engine.Mapping
         private const string LocalSpecials = "!#$%&'*+/=?^_`{|}~-.";
 
         /// <summary>Returns null when <paramref name="email"/> (already trimmed) is valid, else the reason.</summary>
+        [MethodImpl(HotPath.Optimize)]
         public static string? Check(string email)
         {
             if (email.Length > 254) return "it is longer than 254 characters";

@@ -5,6 +5,7 @@ using System.Globalization;
 using System.Numerics;
 using System.Text;
 using static AutopilotExport.Engine.Mapping.ValueConversion;
+using System.Runtime.CompilerServices;
 
 namespace AutopilotExport.Engine.Mapping
 {
@@ -92,6 +93,7 @@ namespace AutopilotExport.Engine.Mapping
             return found;
         }
 
+        [MethodImpl(HotPath.Optimize)]
         public MapResult Map(IRecordReader? row)
         {
             if (row == null) return MapResult.Error(ErrorIds.NullRow, "the row is empty ($null)");
@@ -250,6 +252,7 @@ namespace AutopilotExport.Engine.Mapping
         /// row's property whose name equals it once surrounding spaces are ignored (a CSV header ' Email '). Two
         /// such properties and no exact one: a problem of the row, since either could be meant.
         /// </summary>
+        [MethodImpl(HotPath.Optimize)]
         private bool Lookup(IRecordReader row, string property, out object? value, ref Problems problems, string mappedTo)
         {
             if (row.TryGetValue(property, out value)) { Seen(property); return true; }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace AutopilotExport.Engine.Mapping
 {
@@ -11,6 +12,7 @@ namespace AutopilotExport.Engine.Mapping
         /// silently turns it into U+FFFD, so the API would store something other than the input, and an email
         /// would then be missing from email_contact_map although it was written.
         /// </summary>
+        [MethodImpl(HotPath.Optimize)]
         public static bool HasLoneSurrogate(string s)
         {
             for (int i = 0; i < s.Length; i++)

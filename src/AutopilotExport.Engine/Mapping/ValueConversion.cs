@@ -3,6 +3,7 @@ using System.Collections;
 using System.Globalization;
 using System.Numerics;
 using System.Text;
+using System.Runtime.CompilerServices;
 
 namespace AutopilotExport.Engine.Mapping
 {
@@ -16,6 +17,7 @@ namespace AutopilotExport.Engine.Mapping
         internal static bool IsEmpty(object? v) => v == null || v is DBNull || (v is string s && string.IsNullOrWhiteSpace(s));
 
         /// <summary>Text of a scalar value (invariant culture); null for null and for values that are not scalars.</summary>
+        [MethodImpl(HotPath.Optimize)]
         internal static string? AsText(object? v)
         {
             switch (v)
@@ -36,6 +38,7 @@ namespace AutopilotExport.Engine.Mapping
 
         internal static bool IsScalar(object v) => v.GetType().IsPrimitive || v is decimal || v is BigInteger || v is Enum || v is Guid || v is TimeSpan;
 
+        [MethodImpl(HotPath.Optimize)]
         internal static string? ConvertStandard(string field, string property, object raw, out FieldValue value)
         {
             value = default;
@@ -63,6 +66,7 @@ namespace AutopilotExport.Engine.Mapping
             _ => CustomFieldType.String,
         };
 
+        [MethodImpl(HotPath.Optimize)]
         internal static string? ConvertCustom(string name, string property, CustomFieldType type, object raw, out FieldValue value)
         {
             value = default;
@@ -95,6 +99,7 @@ namespace AutopilotExport.Engine.Mapping
         // 2^63 as a double: (long)d of this or above is not a long (it saturates to long.MaxValue on .NET 9+).
         private const double TwoTo63 = 9223372036854775808.0;
 
+        [MethodImpl(HotPath.Optimize)]
         internal static bool TryInteger(object raw, out long result)
         {
             switch (raw)
@@ -116,6 +121,7 @@ namespace AutopilotExport.Engine.Mapping
             }
         }
 
+        [MethodImpl(HotPath.Optimize)]
         internal static bool TryFloat(object raw, out double result)
         {
             switch (raw)
@@ -139,6 +145,7 @@ namespace AutopilotExport.Engine.Mapping
         /// script, a [byte] or [decimal] from SQL, a [double] from JSON): 0 is false, 1 is true, anything else is
         /// not a boolean.
         /// </summary>
+        [MethodImpl(HotPath.Optimize)]
         internal static bool TryBoolean(object raw, out bool result)
         {
             result = false;
@@ -181,6 +188,7 @@ namespace AutopilotExport.Engine.Mapping
             "yyyy-MM-dd HH:mmK", "yyyy-MM-dd HH:mm:ssK", "yyyy-MM-dd HH:mm:ss.FFFFFFFK",
         };
 
+        [MethodImpl(HotPath.Optimize)]
         internal static bool TryDate(object raw, out string iso)
         {
             switch (raw)
@@ -200,11 +208,29 @@ namespace AutopilotExport.Engine.Mapping
         internal static string FormatDate(DateTime dt)
         {
             var utc = dt.Kind == DateTimeKind.Local ? dt.ToUniversalTime() : DateTime.SpecifyKind(dt, DateTimeKind.Utc);
-            return utc.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+            return Iso(utc);
         }
 
-        internal static string FormatDate(DateTimeOffset dto) =>
-            dto.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        internal static string FormatDate(DateTimeOffset dto) => Iso(dto.UtcDateTime);
+
+        /// <summary>yyyy-MM-ddTHH:mm:ssZ, written digit by digit: a custom format string is parsed again on every
+        /// call, and a date field is formatted once per row.</summary>
+        private static string Iso(DateTime utc)
+        {
+            var c = new char[20];
+            Digits(c, 0, utc.Year, 4); c[4] = '-';
+            Digits(c, 5, utc.Month, 2); c[7] = '-';
+            Digits(c, 8, utc.Day, 2); c[10] = 'T';
+            Digits(c, 11, utc.Hour, 2); c[13] = ':';
+            Digits(c, 14, utc.Minute, 2); c[16] = ':';
+            Digits(c, 17, utc.Second, 2); c[19] = 'Z';
+            return new string(c);
+        }
+
+        private static void Digits(char[] to, int at, int value, int width)
+        {
+            for (int i = at + width - 1; i >= at; i--, value /= 10) to[i] = (char)('0' + value % 10);
+        }
 
         internal static string Describe(object? v)
         {

@@ -178,11 +178,11 @@ namespace AutopilotExport.Engine.Send
                 return;
             }
             var contacts = new OutgoingContact[entries.Count];
-            for (int i = 0; i < contacts.Length; i++) contacts[i] = new OutgoingContact(entries[i].Profile, listIds[entries[i].Segment]);
+            for (int i = 0; i < contacts.Length; i++) contacts[i] = new OutgoingContact(entries[i].Contact, listIds[entries[i].Segment]);
             var payload = _destination.BuildPayload(contacts);
             if (payload.Count > _maxBytes && entries.Count > 1)
             {
-                // Intake bounds batches by an upper estimate; should the payload still be over, halve it unsent.
+                // Intake bounds batches by an upper bound (list ids are at most 128 bytes); should the payload still be over, halve it unsent.
                 int half = entries.Count / 2;
                 await SendPartAsync(entries.GetRange(0, half), number, listIds, ct).ConfigureAwait(false);
                 await SendPartAsync(entries.GetRange(half, entries.Count - half), number, listIds, ct).ConfigureAwait(false);
@@ -229,17 +229,17 @@ namespace AutopilotExport.Engine.Send
             var confirmed = _sync != null ? new List<ConfirmedContact>(entries.Count) : null;
             foreach (var entry in entries)
             {
-                if (result.Confirms(entry.Profile.Email))
+                if (result.Confirms(entry.Email))
                 {
                     _watch.Confirmed();
                     // Recorded before the row is counted: a run killed now finds it confirmed next time.
-                    confirmed?.Add(new ConfirmedContact(entry.Profile.Email, entry.Hash, listIds[entry.Segment]));
+                    confirmed?.Add(new ConfirmedContact(entry.Email, entry.Hash, listIds[entry.Segment]));
                 }
             }
             if (confirmed != null) Record(confirmed);
             foreach (var entry in entries)
             {
-                if (result.Confirms(entry.Profile.Email))
+                if (result.Confirms(entry.Email))
                 {
                     _tally.Succeed(entry);
                 }

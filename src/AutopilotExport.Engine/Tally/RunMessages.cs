@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Concurrent;
 using AutopilotExport.Engine.Export;
+using System.Runtime.CompilerServices;
 
 namespace AutopilotExport.Engine.Tally
 {
@@ -31,6 +32,7 @@ namespace AutopilotExport.Engine.Tally
         public void Row(RowProblemEvent problem, string? segment, bool quiet) => _queue.Enqueue(new Notice(problem, quiet, segment));
 
         /// <summary>Pipeline thread only.</summary>
+        [MethodImpl(HotPath.Optimize)]
         public void Drain(Action<RunEvent> sink)
         {
             if (sink == null) throw new ArgumentNullException(nameof(sink));

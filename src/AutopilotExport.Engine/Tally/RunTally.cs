@@ -6,6 +6,7 @@ using System.Linq;
 using System.Threading;
 using AutopilotExport.Engine.Export;
 using AutopilotExport.Engine.Intake;
+using System.Runtime.CompilerServices;
 
 namespace AutopilotExport.Engine.Tally
 {
@@ -54,6 +55,7 @@ namespace AutopilotExport.Engine.Tally
         }
 
         /// <summary>A profile taken for a segment (the WhatIf count, and the segment's share in the summary).</summary>
+        [MethodImpl(HotPath.Optimize)]
         public SegmentState Take(string segment)
         {
             var state = _segments.GetOrAdd(segment, s => new SegmentState(s));
@@ -75,6 +77,7 @@ namespace AutopilotExport.Engine.Tally
             _messages.Row(new RowProblemEvent(row, tag, email, outcome, errorId, reason), segment, quiet);
         }
 
+        [MethodImpl(HotPath.Optimize)]
         public void Succeed(Entry entry)
         {
             if (_segments.TryGetValue(entry.Segment, out var state)) Interlocked.Increment(ref state.Exported);
@@ -137,6 +140,7 @@ namespace AutopilotExport.Engine.Tally
         /// Rate and elapsed time always; percent and time left only when the number of rows is known, because
         /// a pipeline's backlog says nothing about how much input is still to come.
         /// </summary>
+        [MethodImpl(HotPath.Optimize)]
         public void Progress(Action<RunEvent> sink, bool final)
         {
             var now = _clock.Elapsed;

@@ -12,6 +12,7 @@ using AutopilotExport.Engine.Export;
 using AutopilotExport.Engine.Mapping;
 using AutopilotExport.Engine.Plan;
 using AutopilotExport.Engine.State;
+using System.Runtime.CompilerServices;
 
 namespace AutopilotExport.Commands
 {
@@ -261,6 +262,7 @@ namespace AutopilotExport.Commands
             }
         }
 
+        [MethodImpl(HotPath.Optimize)]
         protected override void ProcessRecord()
         {
             if (_failedId != null)
@@ -391,6 +393,7 @@ namespace AutopilotExport.Commands
             _client = null;
         }
 
+        [MethodImpl(HotPath.Optimize)]
         private void SubmitRow(object? row)
         {
             try

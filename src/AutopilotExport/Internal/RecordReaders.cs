@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Management.Automation;
 using AutopilotExport.Engine.Mapping;
+using System.Runtime.CompilerServices;
 
 namespace AutopilotExport.Commands
 {
@@ -11,6 +12,7 @@ namespace AutopilotExport.Commands
     internal static class RecordReaders
     {
         /// <summary>Null for a $null row (the engine reports it as NullRow).</summary>
+        [MethodImpl(HotPath.Optimize)]
         public static IRecordReader? For(object? input)
         {
             if (input == null) return null;
@@ -52,6 +54,7 @@ namespace AutopilotExport.Commands
 
         public PSObjectRecordReader(PSObject row) { _row = row ?? throw new ArgumentNullException(nameof(row)); }
 
+        [MethodImpl(HotPath.Optimize)]
         public bool TryGetValue(string property, out object? value)
         {
             value = null;
@@ -121,6 +124,7 @@ namespace AutopilotExport.Commands
 
         private PSObject Wrapper => _wrapper ??= PSObject.AsPSObject(_row);
 
+        [MethodImpl(HotPath.Optimize)]
         public bool TryGetValue(string property, out object? value)
         {
             if (TryGetKey(property, out value)) return true;
@@ -144,6 +148,7 @@ namespace AutopilotExport.Commands
             info != null && (info.MemberType == PSMemberTypes.NoteProperty || info.MemberType == PSMemberTypes.ScriptProperty
                 || info.MemberType == PSMemberTypes.AliasProperty || info.MemberType == PSMemberTypes.CodeProperty);
 
+        [MethodImpl(HotPath.Optimize)]
         private bool TryGetKey(string property, out object? value)
         {
             value = null;

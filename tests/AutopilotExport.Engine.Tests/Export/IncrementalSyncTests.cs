@@ -58,8 +58,8 @@ public sealed class IncrementalSyncTests : IAsyncLifetime
         public int MaxBatchContacts => _inner.MaxBatchContacts;
         public int MaxBatchBytes => _inner.MaxBatchBytes;
         public int BatchOverheadBytes => _inner.BatchOverheadBytes;
-        public int EstimateBytes(MappedProfile profile) => _inner.EstimateBytes(profile);
-        public ArraySegment<byte> ContactBytes(MappedProfile profile) => _inner.ContactBytes(profile);
+        public int ContactOverheadBytes => _inner.ContactOverheadBytes;
+        public byte[] EncodeContact(MappedProfile profile) => _inner.EncodeContact(profile);
         public ArraySegment<byte> BuildPayload(IReadOnlyList<OutgoingContact> contacts) => _inner.BuildPayload(contacts);
 
         public async Task<BulkUpsertResult> SendBatchAsync(ArraySegment<byte> payload, CancellationToken cancellationToken)
@@ -112,8 +112,7 @@ public sealed class IncrementalSyncTests : IAsyncLifetime
     private static ulong HashOf(TestRecord row)
     {
         var profile = new ProfileMapper(Map, null).Map(row).Profile!;
-        var bytes = AutopilotApiClient.SerializeContactSegment(profile);
-        return SyncRecord.HashPayload(bytes.Array!, bytes.Offset, bytes.Count);
+        return SyncRecord.HashPayload(ContactJson.Encode(profile));
     }
 
     private string ListId(string title) => _emu.Lists().Single(l => l.Title == title).ListId;
