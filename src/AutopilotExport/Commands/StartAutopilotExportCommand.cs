@@ -402,7 +402,7 @@ namespace AutopilotExport.Commands
                 lock (_runGate)
                 {
                     if (_finished) return; // ended by a termination signal
-                    _runner!.Submit(RecordReaders.For(row), row, Sink);
+                    _runner!.Submit(RecordReaders.For(row), row, _sink ??= Sink); // one delegate for the run, not one per row
                 }
             }
             catch (ExportAbortedException ex)
@@ -415,6 +415,8 @@ namespace AutopilotExport.Commands
                 throw;
             }
         }
+
+        private Action<RunEvent>? _sink;
 
         private void Sink(RunEvent e)
         {
