@@ -116,7 +116,9 @@ namespace AutopilotExport.Engine.Api
                 .ConfigurePrimaryHttpMessageHandler(() => new HttpClientHandler
                 {
                     MaxConnectionsPerServer = 32,
-                    AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate,
+                    // No Accept-Encoding: the answers are a few kilobytes, and the decompression layer cost every
+                    // request an extra handler (docs/PERFORMANCE.md). The API contract names no compression.
+                    AutomaticDecompression = DecompressionMethods.None,
                     UseCookies = false,
                     AllowAutoRedirect = false,
                 })

@@ -115,10 +115,10 @@ namespace AutopilotExport.Engine.Api
 
         private sealed class Encoder
         {
-            // Field names are the mapper's own string instances, the same on every row: their escaped form is kept
-            // by reference. Bounded, should a caller hand in new strings every time.
-            private const int MaxNames = 1024;
-            private readonly Dictionary<string, JsonEncodedText> _names = new Dictionary<string, JsonEncodedText>(ByReference.Instance);
+            // Field names are the mapper's own string instances, in the same order on every row: the escaped form
+            // of each position's name is kept, and reused while the same instance comes at that position again.
+            private JsonEncodedText[] _names = new JsonEncodedText[16];
+            private string?[] _nameOf = new string?[16];
             private readonly PayloadBuffer _buffer = new PayloadBuffer(1024);
             private readonly Utf8JsonWriter _writer;
 
@@ -131,11 +131,12 @@ namespace AutopilotExport.Engine.Api
                 _writer.Reset(_buffer);
                 _writer.WriteStartObject();
                 _writer.WriteString(EmailProp, p.Email);
-                foreach (var f in p.Fields) WriteValue(f.Key, f.Value);
+                int slot = 0;
+                foreach (var f in p.Fields) WriteValue(slot++, f.Key, f.Value);
                 if (p.Custom.Length > 0)
                 {
                     _writer.WriteStartObject(CustomProp);
-                    foreach (var c in p.Custom) WriteValue(c.Key, c.Value);
+                    foreach (var c in p.Custom) WriteValue(slot++, c.Key, c.Value);
                     _writer.WriteEndObject();
                 }
                 _writer.WriteEndObject();
@@ -147,9 +148,9 @@ namespace AutopilotExport.Engine.Api
             }
 
             [MethodImpl(HotPath.Optimize)]
-            private void WriteValue(string name, FieldValue v)
+            private void WriteValue(int slot, string name, FieldValue v)
             {
-                var key = Name(name);
+                var key = Name(slot, name);
                 switch (v.Kind)
                 {
                     case FieldValueKind.Integer: _writer.WriteNumber(key, v.Integer); break;
@@ -159,20 +160,20 @@ namespace AutopilotExport.Engine.Api
                 }
             }
 
-            private JsonEncodedText Name(string name)
+            private JsonEncodedText Name(int slot, string name)
             {
-                if (_names.TryGetValue(name, out var encoded)) return encoded;
-                encoded = JsonEncodedText.Encode(name, WriterOptions.Encoder);
-                if (_names.Count < MaxNames) _names[name] = encoded;
-                return encoded;
+                if (slot >= _nameOf.Length)
+                {
+                    Array.Resize(ref _nameOf, slot * 2);
+                    Array.Resize(ref _names, slot * 2);
+                }
+                if (!ReferenceEquals(_nameOf[slot], name))
+                {
+                    _names[slot] = JsonEncodedText.Encode(name, WriterOptions.Encoder);
+                    _nameOf[slot] = name;
+                }
+                return _names[slot];
             }
-        }
-
-        private sealed class ByReference : IEqualityComparer<string>
-        {
-            public static readonly ByReference Instance = new ByReference();
-            public bool Equals(string? x, string? y) => ReferenceEquals(x, y);
-            public int GetHashCode(string obj) => RuntimeHelpers.GetHashCode(obj);
         }
     }
 }

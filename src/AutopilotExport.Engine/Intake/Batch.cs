@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using AutopilotExport.Engine.Tally;
 
 namespace AutopilotExport.Engine.Intake
 {
@@ -29,14 +30,17 @@ namespace AutopilotExport.Engine.Intake
     /// <summary>One contact to send: a row's profile for one segment, encoded as the destination carries it.</summary>
     internal readonly struct Entry
     {
-        public Entry(string email, byte[] contact, string segment, RowTicket ticket, int bytes, ulong hash = 0)
+        public Entry(string email, byte[] contact, RunTally.SegmentState segment, RowTicket ticket, int bytes, ulong hash = 0)
         {
-            Email = email; Contact = contact; Segment = segment; Ticket = ticket; Bytes = bytes; Hash = hash;
+            Email = email; Contact = contact; State = segment; Ticket = ticket; Bytes = bytes; Hash = hash;
         }
         public string Email { get; }
         /// <summary>The contact without its list reference (empty in a WhatIf run, which encodes nothing).</summary>
         public byte[] Contact { get; }
-        public string Segment { get; }
+        /// <summary>The segment's counters: held here so a confirmed contact is counted without a look-up.</summary>
+        public RunTally.SegmentState State { get; }
+        /// <summary>The segment's name; one instance per segment, so entries of a segment compare by reference.</summary>
+        public string Segment => State.Name;
         public RowTicket Ticket { get; }
         /// <summary>Upper bound of what the contact adds to a request body, list reference included.</summary>
         public int Bytes { get; }

@@ -135,11 +135,11 @@ namespace AutopilotExport.Engine.Intake
                 if (_skipUnchanged && ListIdOf(state.Name) is string listId && _options.Sync!.IsUnchanged(profile.Email, hash, listId))
                 {
                     // Filtered before batching, so the few changed contacts of a big input share full batches.
-                    _tally.Unchanged(new Entry(profile.Email, contact, state.Name, ticket, bytes, hash));
+                    _tally.Unchanged(new Entry(profile.Email, contact, state, ticket, bytes, hash));
                     continue;
                 }
                 if (_batch.Count > 0 && _batch.Bytes + bytes > _maxBytes) Close(ready);
-                _batch.Add(new Entry(profile.Email, contact, state.Name, ticket, bytes, hash));
+                _batch.Add(new Entry(profile.Email, contact, state, ticket, bytes, hash));
                 if (_batch.Count >= _options.BatchSize) Close(ready);
             }
             if (_options.DryRun) _tally.WouldExport(); // "would be exported"; the summary says DryRun

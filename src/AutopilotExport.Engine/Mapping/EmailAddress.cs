@@ -47,28 +47,34 @@ namespace AutopilotExport.Engine.Mapping
                     return $"the character '{c}' is not allowed before '@'";
             }
 
-            var domain = email.Substring(at + 1);
-            if (domain.Length > 253) return "the domain is longer than 253 characters";
-            var labels = domain.Split('.');
-            if (labels.Length < 2) return $"the domain '{domain}' has no dot";
-            foreach (var label in labels)
+            // The domain is walked label by label in place: the text is only cut out for a message.
+            int start = at + 1;
+            string Domain() => email.Substring(start);
+            if (email.Length - start > 253) return "the domain is longer than 253 characters";
+            if (email.IndexOf('.', start) < 0) return $"the domain '{Domain()}' has no dot";
+            int label = start, last = start;
+            for (int end = start; end <= email.Length; end++)
             {
-                if (label.Length == 0) return $"the domain '{domain}' has an empty label";
-                if (label.Length > 63) return $"the domain '{domain}' has a label longer than 63 characters";
-                if (label[0] == '-' || label[label.Length - 1] == '-') return $"a label of the domain '{domain}' starts or ends with '-'";
-                if (IsCombiningMark(label[0])) return $"a label of the domain '{domain}' starts with a combining mark";
-                foreach (char c in label)
+                if (end < email.Length && email[end] != '.') continue;
+                int length = end - label;
+                if (length == 0) return $"the domain '{Domain()}' has an empty label";
+                if (length > 63) return $"the domain '{Domain()}' has a label longer than 63 characters";
+                if (email[label] == '-' || email[end - 1] == '-') return $"a label of the domain '{Domain()}' starts or ends with '-'";
+                if (IsCombiningMark(email[label])) return $"a label of the domain '{Domain()}' starts with a combining mark";
+                for (int i = label; i < end; i++)
                 {
+                    char c = email[i];
                     if (c == '-' || char.IsLetterOrDigit(c) || char.IsSurrogate(c)) continue;
                     if (c >= 128 && char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.NonSpacingMark) continue;
                     if (char.IsWhiteSpace(c) || char.IsControl(c)) return "it contains white space or a control character";
                     return $"the character '{c}' is not allowed in the domain";
                 }
+                last = label;
+                label = end + 1;
             }
-            var tld = labels[labels.Length - 1];
             bool allDigits = true;
-            foreach (char c in tld) if (!char.IsDigit(c)) { allDigits = false; break; }
-            if (allDigits) return $"the domain '{domain}' ends in a numeric label";
+            for (int i = last; i < email.Length; i++) if (!char.IsDigit(email[i])) { allDigits = false; break; }
+            if (allDigits) return $"the domain '{Domain()}' ends in a numeric label";
             return null;
         }
 

@@ -33,7 +33,7 @@ namespace AutopilotExport.Engine.Send
     internal sealed class ResiliencePolicy : IDisposable
     {
         private readonly ResiliencePipeline _pipeline;
-        private readonly ResiliencePipeline _timeout;
+        private readonly ResiliencePipeline? _timeout;
         private readonly RateLimiter? _limiter;
         private readonly Action<RetryNotice> _onRetry;
         private readonly Action _onAttempt;
@@ -47,7 +47,7 @@ namespace AutopilotExport.Engine.Send
             _limiter = pace;
             var random = jitter ?? new Random();
 
-            _pipeline = new ResiliencePipelineBuilder()
+            var builder = new ResiliencePipelineBuilder()
                 .AddRetry(new RetryStrategyOptions
                 {
                     ShouldHandle = new PredicateBuilder()
@@ -89,10 +89,19 @@ namespace AutopilotExport.Engine.Send
                     MinimumThroughput = 8,
                     SamplingDuration = TimeSpan.FromMinutes(2),
                     BreakDuration = TimeSpan.FromSeconds(30),
-                })
-                .Build();
-
-            _timeout = new ResiliencePipelineBuilder().AddTimeout(requestTimeout).Build();
+                });
+            if (_limiter == null)
+            {
+                // Unpaced: the per-attempt timeout is the pipeline's innermost strategy, one pipeline per call.
+                _pipeline = builder.AddTimeout(requestTimeout).Build();
+                _timeout = null;
+            }
+            else
+            {
+                // Paced: the timeout must start once the pace lets the attempt go, so it runs inside the lease.
+                _pipeline = builder.Build();
+                _timeout = new ResiliencePipelineBuilder().AddTimeout(requestTimeout).Build();
+            }
         }
 
         internal static readonly ResiliencePropertyKey<string> OperationKey = new ResiliencePropertyKey<string>("AutopilotExport.Operation");
@@ -104,12 +113,20 @@ namespace AutopilotExport.Engine.Send
             context.Properties.Set(OperationKey, operation);
             try
             {
+                if (_timeout == null)
+                {
+                    return await _pipeline.ExecuteAsync(static async (ctx, state) =>
+                    {
+                        state.Self._onAttempt();
+                        return await state.Call(ctx.CancellationToken).ConfigureAwait(false);
+                    }, context, (Self: this, Call: call)).ConfigureAwait(false);
+                }
                 return await _pipeline.ExecuteAsync(async ctx =>
                 {
                     // The lease is held until the answer is in: the pace counts a request's place in the window
                     // from when it was surely seen by the API (see StrictWindowRateLimiter).
-                    using var lease = _limiter != null ? await _limiter.AcquireAsync(1, ctx.CancellationToken).ConfigureAwait(false) : null;
-                    if (lease != null && !lease.IsAcquired) throw new InvalidOperationException("The client-side rate limiter refused a permit.");
+                    using var lease = await _limiter!.AcquireAsync(1, ctx.CancellationToken).ConfigureAwait(false);
+                    if (!lease.IsAcquired) throw new InvalidOperationException("The client-side rate limiter refused a permit.");
                     _onAttempt();
                     return await _timeout.ExecuteAsync(async ct => await call(ct).ConfigureAwait(false), ctx.CancellationToken).ConfigureAwait(false);
                 }, context).ConfigureAwait(false);

@@ -178,7 +178,13 @@ namespace AutopilotExport.Engine.Send
                 return;
             }
             var contacts = new OutgoingContact[entries.Count];
-            for (int i = 0; i < contacts.Length; i++) contacts[i] = new OutgoingContact(entries[i].Contact, listIds[entries[i].Segment]);
+            string? segment = null, listId = null;
+            for (int i = 0; i < contacts.Length; i++)
+            {
+                // Entries of a segment share one name instance: one look-up per segment, not per contact.
+                if (!ReferenceEquals(entries[i].Segment, segment)) { segment = entries[i].Segment; listId = listIds[segment]; }
+                contacts[i] = new OutgoingContact(entries[i].Contact, listId);
+            }
             var payload = _destination.BuildPayload(contacts);
             if (payload.Count > _maxBytes && entries.Count > 1)
             {
@@ -226,26 +232,27 @@ namespace AutopilotExport.Engine.Send
 
             _messages.Tell(new VerboseEvent($"Batch {number}: {entries.Count} contacts sent, {result.ConfirmedCount} confirmed."));
             // Never assume 200 means all were taken: the API may skip invalid items silently.
-            var confirmed = _sync != null ? new List<ConfirmedContact>(entries.Count) : null;
-            foreach (var entry in entries)
+            var confirms = new bool[entries.Count];
+            bool any = false;
+            for (int i = 0; i < confirms.Length; i++) any |= confirms[i] = result.Confirms(entries[i].Email);
+            if (any) _watch.Confirmed();
+            if (_sync != null)
             {
-                if (result.Confirms(entry.Email))
-                {
-                    _watch.Confirmed();
-                    // Recorded before the row is counted: a run killed now finds it confirmed next time.
-                    confirmed?.Add(new ConfirmedContact(entry.Email, entry.Hash, listIds[entry.Segment]));
-                }
+                // Recorded before the rows are counted: a run killed now finds them confirmed next time.
+                var confirmed = new List<ConfirmedContact>(entries.Count);
+                for (int i = 0; i < confirms.Length; i++)
+                    if (confirms[i]) confirmed.Add(new ConfirmedContact(entries[i].Email, entries[i].Hash, listIds[entries[i].Segment]));
+                Record(confirmed);
             }
-            if (confirmed != null) Record(confirmed);
-            foreach (var entry in entries)
+            for (int i = 0; i < confirms.Length; i++)
             {
-                if (result.Confirms(entry.Email))
+                if (confirms[i])
                 {
-                    _tally.Succeed(entry);
+                    _tally.Succeed(entries[i]);
                 }
                 else
                 {
-                    _tally.Fail(entry, ErrorIds.NotInEmailContactMap,
+                    _tally.Fail(entries[i], ErrorIds.NotInEmailContactMap,
                         "the API answered 200 but did not confirm this email (it is missing from email_contact_map), so it was not stored", quiet: false);
                 }
             }

@@ -80,7 +80,7 @@ namespace AutopilotExport.Engine.Tally
         [MethodImpl(HotPath.Optimize)]
         public void Succeed(Entry entry)
         {
-            if (_segments.TryGetValue(entry.Segment, out var state)) Interlocked.Increment(ref state.Exported);
+            Interlocked.Increment(ref entry.State.Exported);
             Volatile.Write(ref entry.Ticket.Sent, 1);
             Finish(entry.Ticket);
         }
@@ -88,7 +88,7 @@ namespace AutopilotExport.Engine.Tally
         /// <summary>A contact the sync record shows the destination already holds exactly so, on its list: not sent.</summary>
         public void Unchanged(Entry entry)
         {
-            if (_segments.TryGetValue(entry.Segment, out var state)) Interlocked.Increment(ref state.Unchanged);
+            Interlocked.Increment(ref entry.State.Unchanged);
             Finish(entry.Ticket);
         }
 

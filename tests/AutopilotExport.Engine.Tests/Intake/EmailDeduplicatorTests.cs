@@ -30,4 +30,21 @@ public class EmailDeduplicatorTests
         Assert.False(d.TryAdd("äöü@EXAMPLE.com", "VIP", 4, out var first));
         Assert.Equal(3, first);
     }
+
+    [Fact]
+    public void A_table_that_grows_many_times_keeps_every_pair_and_its_first_row()
+    {
+        var d = new EmailDeduplicator();
+        const int n = 200_000; // grows from 1,024 slots through eight doublings
+        for (int i = 0; i < n; i++) Assert.True(d.TryAdd($"user{i}@example.com", i % 3 == 0 ? "A" : "B", i, out _));
+        Assert.Equal(n, d.Count);
+        for (int i = 0; i < n; i += 7)
+        {
+            Assert.False(d.TryAdd($"USER{i}@EXAMPLE.COM", i % 3 == 0 ? "a" : "b", n + i, out var first));
+            Assert.Equal(i, first);
+            Assert.True(d.TryAdd($"user{i}@example.com", "C", n + i, out first));
+            Assert.Equal(n + i, first);
+        }
+        Assert.Equal(n + (n + 6) / 7, d.Count);
+    }
 }
