@@ -115,10 +115,14 @@ namespace AutopilotExport.Engine.Api
 
         private sealed class Encoder
         {
-            // Field names are the mapper's own string instances, in the same order on every row: the escaped form
-            // of each position's name is kept, and reused while the same instance comes at that position again.
+            // Field names are the mapper's own string instances, in the same order on every row but for fields a
+            // row leaves empty: the escaped form of each position's name is kept, and reused while the same
+            // instance comes at that position again; other names are found by instance. Bounded, should a caller
+            // hand in new strings every time.
+            private const int MaxNames = 1024;
             private JsonEncodedText[] _names = new JsonEncodedText[16];
             private string?[] _nameOf = new string?[16];
+            private readonly Dictionary<string, JsonEncodedText> _byInstance = new Dictionary<string, JsonEncodedText>(ByInstance.Comparer);
             private readonly PayloadBuffer _buffer = new PayloadBuffer(1024);
             private readonly Utf8JsonWriter _writer;
 
@@ -169,11 +173,23 @@ namespace AutopilotExport.Engine.Api
                 }
                 if (!ReferenceEquals(_nameOf[slot], name))
                 {
-                    _names[slot] = JsonEncodedText.Encode(name, WriterOptions.Encoder);
+                    if (!_byInstance.TryGetValue(name, out var encoded))
+                    {
+                        encoded = JsonEncodedText.Encode(name, WriterOptions.Encoder);
+                        if (_byInstance.Count < MaxNames) _byInstance[name] = encoded;
+                    }
+                    _names[slot] = encoded;
                     _nameOf[slot] = name;
                 }
                 return _names[slot];
             }
+        }
+
+        private sealed class ByInstance : IEqualityComparer<string>
+        {
+            public static readonly ByInstance Comparer = new ByInstance();
+            public bool Equals(string? x, string? y) => ReferenceEquals(x, y);
+            public int GetHashCode(string obj) => RuntimeHelpers.GetHashCode(obj);
         }
     }
 }
