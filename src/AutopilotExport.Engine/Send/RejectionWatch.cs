@@ -26,14 +26,16 @@ namespace AutopilotExport.Engine.Send
             lock (_lock) { _streak = 0; _reason = null; }
         }
 
-        /// <summary>One contact refused for <paramref name="reason"/>; true once the run should stop.</summary>
-        public bool Rejected(string reason)
+        /// <summary>One contact refused for <paramref name="reason"/>: how many in a row were refused for it, this
+        /// one included. At <see cref="Threshold"/> the run stops; above it, the refusal is one of the requests that
+        /// were already under way, and is told only by the run's error.</summary>
+        public int Rejected(string reason)
         {
             lock (_lock)
             {
                 if (reason == _reason) _streak++;
                 else { _reason = reason; _streak = 1; }
-                return _streak >= Threshold;
+                return _streak;
             }
         }
     }

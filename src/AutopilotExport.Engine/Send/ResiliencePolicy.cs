@@ -115,10 +115,10 @@ namespace AutopilotExport.Engine.Send
             {
                 if (_timeout == null)
                 {
-                    return await _pipeline.ExecuteAsync(static async (ctx, state) =>
+                    return await _pipeline.ExecuteAsync(static (ctx, state) =>
                     {
                         state.Self._onAttempt();
-                        return await state.Call(ctx.CancellationToken).ConfigureAwait(false);
+                        return new ValueTask<T>(state.Call(ctx.CancellationToken));
                     }, context, (Self: this, Call: call)).ConfigureAwait(false);
                 }
                 return await _pipeline.ExecuteAsync(async ctx =>

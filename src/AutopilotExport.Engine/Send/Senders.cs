@@ -283,14 +283,18 @@ namespace AutopilotExport.Engine.Send
 
         private void Reject(Entry entry, AutopilotApiException ex, string detail, bool firstOfRequest)
         {
-            _tally.Fail(entry, ErrorIds.RejectedByApi, $"the API rejected this contact ({ex.StatusCode}): {detail}", quiet: Quiet(_control.Token));
+            // Counted before the row is told: with several senders, refusals of requests already under way when the
+            // rule was seen would otherwise race the stop and show more than the few that showed the rule.
+            int streak = firstOfRequest ? _watch.Rejected(_destination.RejectionReason(ex)) : 0;
+            _tally.Fail(entry, ErrorIds.RejectedByApi, $"the API rejected this contact ({ex.StatusCode}): {detail}",
+                quiet: Quiet(_control.Token) || streak > RejectionWatch.Threshold);
             if (!firstOfRequest)
             {
                 // The contacts before it in the request were not refused: whatever the reason is, it is about rows.
                 _watch.Confirmed();
                 return;
             }
-            if (_watch.Rejected(_destination.RejectionReason(ex)))
+            if (streak >= RejectionWatch.Threshold)
             {
                 _control.Stop(ErrorIds.RejectedForEveryRow, string.Format(CultureInfo.InvariantCulture,
                     "{0} at {1} rejected {2} contacts in a row for the same reason and stored none in between, so the reason is not about the rows " +
