@@ -271,12 +271,13 @@ namespace AutopilotExport.Commands
                 return;
             }
             if (_declined || _runner == null) return;
-            // Called once without input when nothing is piped in: that is no row.
-            bool bound = MyInvocation.BoundParameters.ContainsKey(nameof(InputObject));
-            if (!MyInvocation.ExpectingInput && !bound) return;
+            // Called once without input when nothing is piped in: that is no row. (ExpectingInput is asked first:
+            // in a pipeline it is true, and the bound-parameter look-up is skipped for every row.)
+            bool piped = MyInvocation.ExpectingInput;
+            if (!piped && !MyInvocation.BoundParameters.ContainsKey(nameof(InputObject))) return;
 
             var input = InputObject;
-            if (!MyInvocation.ExpectingInput && IsCollection(input))
+            if (!piped && IsCollection(input))
             {
                 // -InputObject $rows: each element is a row, as if piped; their number is known, so progress shows percent and time left.
                 var items = (input is PSObject ps ? ps.BaseObject : input) as ICollection;
