@@ -19,7 +19,8 @@ namespace AutopilotExport.Engine.Tally
     internal sealed class RowReport : IDisposable
     {
         private static readonly JsonWriterOptions Options = new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-        private static readonly long FlushTicks = Stopwatch.Frequency; // one second
+        /// <summary>How long lines may wait in the buffer, in Stopwatch ticks: one second (tests shorten it).</summary>
+        internal long FlushTicks { get; set; } = Stopwatch.Frequency;
         private readonly Stream _stream;
         private readonly Api.PayloadBuffer _line = new Api.PayloadBuffer(512);
         private readonly Utf8JsonWriter _writer;
