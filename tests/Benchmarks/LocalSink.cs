@@ -140,6 +140,7 @@ internal sealed class LocalSink : IAsyncDisposable
             span = span[end..];
         }
         answer.Write(AnswerTail);
+        ctx.Response.ContentLength = answer.WrittenCount; // as an API answers a small JSON body: not chunked
         await ctx.Response.Body.WriteAsync(answer.WrittenMemory);
     }
 
