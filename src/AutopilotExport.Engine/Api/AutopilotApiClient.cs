@@ -13,6 +13,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using AutopilotExport.Engine.Mapping;
 using Microsoft.Extensions.DependencyInjection;
+using System.Runtime.CompilerServices;
 
 namespace AutopilotExport.Engine.Api
 {
@@ -52,6 +53,7 @@ namespace AutopilotExport.Engine.Api
 
         /// <summary>Whether the API confirmed this email. Case-insensitive, as the API keys contacts; the exact
         /// spelling is tried first, and the folded copy is only built when the API changed an email's case.</summary>
+        [MethodImpl(HotPath.Optimize)]
         public bool Confirms(string email)
         {
             if (_map.ContainsKey(email)) return true;
@@ -191,6 +193,7 @@ namespace AutopilotExport.Engine.Api
         /// names match exactly, unknown properties are skipped, a later duplicate key wins, anything that is not
         /// JSON (or has text after the object) is malformed, and so is an answer without an email_contact_map.
         /// </summary>
+        [MethodImpl(HotPath.Optimize)]
         internal static BulkUpsertResult ReadBulkAnswer(byte[] body)
         {
             const string What = "POST /contacts";

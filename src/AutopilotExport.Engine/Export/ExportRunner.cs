@@ -127,6 +127,7 @@ namespace AutopilotExport.Engine.Export
         }
 
         /// <summary>Hands a batch to the senders, waiting (and draining messages to the sink) while the channel is full.</summary>
+        [MethodImpl(HotPath.Optimize)]
         private void Enqueue(Batch batch, Action<RunEvent> sink)
         {
             while (!_channel.Writer.TryWrite(batch))

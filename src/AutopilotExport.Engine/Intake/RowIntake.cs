@@ -97,12 +97,22 @@ namespace AutopilotExport.Engine.Intake
                 }
             }
 
-            var fresh = new List<string>(segments.Count);
+            // One segment (the usual case) needs no list of the fresh ones.
+            IReadOnlyList<string> fresh;
             long firstRow = 0;
-            foreach (var segment in segments)
+            if (segments.Count == 1)
             {
-                if (_dedup.TryAdd(profile.Email, segment, rowNumber, out var first)) fresh.Add(segment);
-                else firstRow = first;
+                fresh = _dedup.TryAdd(profile.Email, segments[0], rowNumber, out firstRow) ? segments : Array.Empty<string>();
+            }
+            else
+            {
+                var list = new List<string>(segments.Count);
+                foreach (var segment in segments)
+                {
+                    if (_dedup.TryAdd(profile.Email, segment, rowNumber, out var first)) list.Add(segment);
+                    else firstRow = first;
+                }
+                fresh = list;
             }
             if (fresh.Count == 0)
             {
@@ -127,9 +137,9 @@ namespace AutopilotExport.Engine.Intake
             int bytes = contact.Length + _destination.ContactOverheadBytes;
             // The contact exactly as sent, without its list: equal bytes mean the destination holds it so already.
             ulong hash = _hash ? SyncRecord.HashPayload(contact) : 0;
-            foreach (var segment in fresh)
+            for (int i = 0; i < fresh.Count; i++) // by index: no enumerator for the interface
             {
-                var state = _tally.Take(segment);
+                var state = _tally.Take(fresh[i]);
                 if (_options.DryRun) continue;
                 // A list not there yet holds nobody: its contacts are sent (IsUnchanged with no list would ignore lists).
                 if (_skipUnchanged && ListIdOf(state.Name) is string listId && _options.Sync!.IsUnchanged(profile.Email, hash, listId))

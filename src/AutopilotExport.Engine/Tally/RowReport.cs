@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using AutopilotExport.Engine.Export;
+using System.Runtime.CompilerServices;
 
 namespace AutopilotExport.Engine.Tally
 {
@@ -96,6 +97,7 @@ namespace AutopilotExport.Engine.Tally
             w.WriteEndObject();
         });
 
+        [MethodImpl(HotPath.Optimize)]
         private void Write(Action<Utf8JsonWriter> line)
         {
             if (_disposed || Problem != null) return;

@@ -112,6 +112,7 @@ namespace AutopilotExport.Engine.Tally
             foreach (var e in entries) Fail(e, errorId, reason, quiet);
         }
 
+        [MethodImpl(HotPath.Optimize)]
         private void Finish(RowTicket ticket)
         {
             if (Interlocked.Decrement(ref ticket.Remaining) != 0) return;
