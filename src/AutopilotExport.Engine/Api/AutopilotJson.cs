@@ -6,7 +6,7 @@ using System.Text.Json.Serialization;
 namespace AutopilotExport.Engine.Api
 {
     // Wire shapes of the Autopilot API v1 (see the contract). Responses are read with source-generated
-    // metadata; the bulk contact payload is written by ContactJson, and its answer read by ReadBulkAnswer, for speed.
+    // metadata; the bulk contact payload is written by ContactJson, and its answer read by BulkAnswer.Read, for speed.
 
     internal sealed class AccountResponse
     {

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
@@ -177,15 +178,7 @@ namespace AutopilotExport.Engine.Send
                 _tally.FailAll(entries, ErrorIds.SendFailed, NotSent, quiet: true);
                 return;
             }
-            var contacts = new OutgoingContact[entries.Count];
-            string? segment = null, listId = null;
-            for (int i = 0; i < contacts.Length; i++)
-            {
-                // Entries of a segment share one name instance: one look-up per segment, not per contact.
-                if (!ReferenceEquals(entries[i].Segment, segment)) { segment = entries[i].Segment; listId = listIds[segment]; }
-                contacts[i] = new OutgoingContact(entries[i].Contact, listId);
-            }
-            var payload = _destination.BuildPayload(contacts);
+            var payload = _destination.BuildPayload(Outgoing(entries, listIds));
             if (payload.Count > _maxBytes && entries.Count > 1)
             {
                 // Intake bounds batches by an upper bound (list ids are at most 128 bytes); should the payload still be over, halve it unsent.
@@ -231,6 +224,30 @@ namespace AutopilotExport.Engine.Send
             }
 
             _messages.Tell(new VerboseEvent($"Batch {number}: {entries.Count} contacts sent, {result.ConfirmedCount} confirmed."));
+            Settle(entries, result, listIds);
+        }
+
+        // The per-contact loops of a request live outside the async methods, so they can be compiled fully at their
+        // first call (an async method's body cannot carry the attribute).
+
+        [MethodImpl(HotPath.Optimize)]
+        private static OutgoingContact[] Outgoing(List<Entry> entries, Dictionary<string, string> listIds)
+        {
+            var contacts = new OutgoingContact[entries.Count];
+            string? segment = null, listId = null;
+            for (int i = 0; i < contacts.Length; i++)
+            {
+                // Entries of a segment share one name instance: one look-up per segment, not per contact.
+                if (!ReferenceEquals(entries[i].Segment, segment)) { segment = entries[i].Segment; listId = listIds[segment]; }
+                contacts[i] = new OutgoingContact(entries[i].Contact, listId);
+            }
+            return contacts;
+        }
+
+        /// <summary>Every contact of an answered request ends confirmed or failed, and confirmed ones are recorded.</summary>
+        [MethodImpl(HotPath.Optimize)]
+        private void Settle(List<Entry> entries, BulkUpsertResult result, Dictionary<string, string> listIds)
+        {
             // Never assume 200 means all were taken: the API may skip invalid items silently.
             var confirms = new bool[entries.Count];
             bool any = false;

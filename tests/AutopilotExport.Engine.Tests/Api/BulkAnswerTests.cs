@@ -6,7 +6,7 @@ namespace AutopilotExport.Engine.Tests.Api;
 /// <summary>The bulk call's answer is read with a Utf8JsonReader (issue 10); it keeps the serializer's rules.</summary>
 public class BulkAnswerTests
 {
-    private static BulkUpsertResult Read(string json) => AutopilotApiClient.ReadBulkAnswer(Encoding.UTF8.GetBytes(json));
+    private static BulkUpsertResult Read(string json) => BulkAnswer.Read(Encoding.UTF8.GetBytes(json));
 
     private static AutopilotApiException Refused(string json) => Assert.Throws<AutopilotApiException>(() => Read(json));
 
