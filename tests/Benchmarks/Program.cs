@@ -29,6 +29,7 @@ public static class Program
         string? only = null;
         long? profilesOverride = null;
         int? concurrencyOverride = null;
+        int? repeatOverride = null;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -38,8 +39,9 @@ public static class Program
                 case "--emulator-in-process": inProcess = true; break;
                 case "--concurrency": concurrencyOverride = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--profiles": profilesOverride = long.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--repeat": repeatOverride = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "-h": case "--help":
-                    Console.WriteLine("usage: dotnet run --project tests/Benchmarks -c Release -- [--quick] [--scenario ceiling|engine|faults|sink|whatif|pipeline|syncrecord|incremental] [--profiles N] [--concurrency N] [--emulator-in-process]");
+                    Console.WriteLine("usage: dotnet run --project tests/Benchmarks -c Release -- [--quick] [--scenario ceiling|engine|faults|sink|whatif|pipeline|syncrecord|incremental|modulecost] [--profiles N] [--concurrency N] [--repeat N] [--emulator-in-process]");
                     return 0;
                 default:
                     Console.Error.WriteLine($"unknown argument '{args[i]}'");
@@ -61,6 +63,11 @@ public static class Program
                 },
                 SendRetryAfter: false, BulkInvalidMode.Skip, RefusedRows: true),
         };
+        if (only == "modulecost")
+        {
+            // Not part of the default set: pipeline and sink in alternation, each in a fresh process; the median.
+            return ModuleCost.Run(repeatOverride ?? 5, profilesOverride);
+        }
         if (only == "whatif")
         {
             // Diagnostic only: the pipeline thread's share (reading rows, mapping, validation, de-duplication) with
@@ -118,7 +125,7 @@ public static class Program
             scenarios = scenarios.Where(s => s.Name == only).ToList();
             if (scenarios.Count == 0)
             {
-                Console.Error.WriteLine($"unknown scenario '{only}' (ceiling, engine, faults, sink; diagnostics: whatif, pipeline, syncrecord, incremental)");
+                Console.Error.WriteLine($"unknown scenario '{only}' (ceiling, engine, faults, sink; diagnostics: whatif, pipeline, syncrecord, incremental, modulecost)");
                 return 2;
             }
         }
