@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Text.RegularExpressions;
@@ -38,7 +39,14 @@ namespace AutopilotExport.Engine.Api
 
         public byte[] EncodeContact(MappedProfile profile) => ContactJson.Encode(profile);
 
-        public ArraySegment<byte> BuildPayload(IReadOnlyList<OutgoingContact> contacts) => ContactJson.Payload(contacts);
+        // Bodies are rented from the shared pool: once a bulk call has returned (answered, failed or timed out), the
+        // HTTP handler has finished writing its body, so the array can serve the next call.
+        public ArraySegment<byte> BuildPayload(IReadOnlyList<OutgoingContact> contacts) => ContactJson.Payload(contacts, ArrayPool<byte>.Shared);
+
+        public void ReturnPayload(ArraySegment<byte> payload)
+        {
+            if (payload.Array != null) ArrayPool<byte>.Shared.Return(payload.Array);
+        }
 
         public Task<BulkUpsertResult> SendBatchAsync(ArraySegment<byte> payload, CancellationToken cancellationToken) =>
             _client.UpsertContactsAsync(payload, cancellationToken);

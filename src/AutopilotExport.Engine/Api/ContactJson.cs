@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.Runtime.CompilerServices;
 using System.Text.Encodings.Web;
@@ -59,9 +60,13 @@ namespace AutopilotExport.Engine.Api
             return (_encoder ??= new Encoder()).Encode(profile);
         }
 
-        /// <summary>The bulk body for these contacts, sized exactly.</summary>
+        /// <summary>The bulk body for these contacts, in an array of its exact size.</summary>
+        public static ArraySegment<byte> Payload(IReadOnlyList<OutgoingContact> contacts) => Payload(contacts, null);
+
+        /// <summary>The bulk body for these contacts; with a pool, in an array rented from it (the caller returns it
+        /// once the call is over: a fast run sends a thousand 40 KB bodies a second, a tenth of all it allocates).</summary>
         [MethodImpl(HotPath.Optimize)]
-        public static ArraySegment<byte> Payload(IReadOnlyList<OutgoingContact> contacts)
+        public static ArraySegment<byte> Payload(IReadOnlyList<OutgoingContact> contacts, ArrayPool<byte>? pool)
         {
             if (contacts == null) throw new ArgumentNullException(nameof(contacts));
             // Each list id is escaped once per payload (a batch usually has one list).
@@ -83,7 +88,7 @@ namespace AutopilotExport.Engine.Api
                 size += ListKey.Length + lastEncoded!.Length + 1;
             }
 
-            var body = new byte[size];
+            var body = pool != null ? pool.Rent(size) : new byte[size];
             int at = 0;
             Put(Head, body, ref at);
             for (int i = 0; i < contacts.Count; i++)

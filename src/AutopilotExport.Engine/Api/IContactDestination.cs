@@ -37,8 +37,12 @@ namespace AutopilotExport.Engine.Api
         /// whether the destination already holds it so, and <see cref="BuildPayload"/> sends it as it is.</summary>
         byte[] EncodeContact(MappedProfile profile);
 
-        /// <summary>One bulk call's body from encoded contacts and their lists.</summary>
+        /// <summary>One bulk call's body from encoded contacts and their lists. Its array may be pooled: the caller
+        /// hands it back with <see cref="ReturnPayload"/> once no call (retries included) reads it any more.</summary>
         ArraySegment<byte> BuildPayload(IReadOnlyList<OutgoingContact> contacts);
+
+        /// <summary>Takes back a body <see cref="BuildPayload"/> made; the caller does not touch it afterwards.</summary>
+        void ReturnPayload(ArraySegment<byte> payload);
 
         /// <summary>Sends one bulk call; the answer tells which emails were stored.</summary>
         Task<BulkUpsertResult> SendBatchAsync(ArraySegment<byte> payload, CancellationToken cancellationToken);

@@ -39,7 +39,8 @@ namespace AutopilotExport.Engine.Intake
         {
             _listIdOf = listIdOf;
             _options = options; _destination = destination; _tally = tally; _messages = messages;
-            _mapper = new ProfileMapper(options.FieldMap, options.SegmentProperty);
+            // The profile is encoded before the next row is mapped and not kept: the mapper may reuse it.
+            _mapper = new ProfileMapper(options.FieldMap, options.SegmentProperty, reuseProfile: true);
             _maxBytes = options.MaxBatchBytes > 0 ? Math.Min(options.MaxBatchBytes, destination.MaxBatchBytes) : destination.MaxBatchBytes;
             _batch = NewBatch();
             _shape = new InputShape(options.FieldMap);

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 
 namespace AutopilotExport.Engine.Mapping
@@ -7,22 +8,26 @@ namespace AutopilotExport.Engine.Mapping
     /// <summary>One typed value ready for the JSON payload. Dates are kept as their ISO-8601 text.</summary>
     public readonly struct FieldValue
     {
-        private FieldValue(FieldValueKind kind, string? text, long integer, double number, bool flag)
+        // A value has one kind, so the integer, the float's bits and the flag share one field: every mapped field of
+        // every row is one of these, and 24 bytes instead of 32 is a quarter less for the collector.
+        private readonly long _bits;
+
+        private FieldValue(FieldValueKind kind, string? text, long bits)
         {
-            Kind = kind; Text = text; Integer = integer; Number = number; Flag = flag;
+            Kind = kind; Text = text; _bits = bits;
         }
 
         public FieldValueKind Kind { get; }
         public string? Text { get; }
-        public long Integer { get; }
-        public double Number { get; }
-        public bool Flag { get; }
+        public long Integer => Kind == FieldValueKind.Integer ? _bits : 0;
+        public double Number => Kind == FieldValueKind.Float ? BitConverter.Int64BitsToDouble(_bits) : 0;
+        public bool Flag => Kind == FieldValueKind.Boolean && _bits != 0;
 
-        public static FieldValue FromString(string s) => new FieldValue(FieldValueKind.String, s, 0, 0, false);
-        public static FieldValue FromInteger(long i) => new FieldValue(FieldValueKind.Integer, null, i, 0, false);
-        public static FieldValue FromFloat(double d) => new FieldValue(FieldValueKind.Float, null, 0, d, false);
-        public static FieldValue FromBoolean(bool b) => new FieldValue(FieldValueKind.Boolean, null, 0, 0, b);
-        public static FieldValue FromDate(string iso) => new FieldValue(FieldValueKind.Date, iso, 0, 0, false);
+        public static FieldValue FromString(string s) => new FieldValue(FieldValueKind.String, s, 0);
+        public static FieldValue FromInteger(long i) => new FieldValue(FieldValueKind.Integer, null, i);
+        public static FieldValue FromFloat(double d) => new FieldValue(FieldValueKind.Float, null, BitConverter.DoubleToInt64Bits(d));
+        public static FieldValue FromBoolean(bool b) => new FieldValue(FieldValueKind.Boolean, null, b ? 1 : 0);
+        public static FieldValue FromDate(string iso) => new FieldValue(FieldValueKind.Date, iso, 0);
 
         public override string ToString() => Kind switch
         {
@@ -41,14 +46,20 @@ namespace AutopilotExport.Engine.Mapping
             Email = email; Segment = segment; Fields = fields; Custom = custom;
         }
 
+        /// <summary>For a mapper that reuses its profile (row intake): the next row's values in the same instance.</summary>
+        internal void Refill(string email, string? segment, KeyValuePair<string, FieldValue>[] fields, KeyValuePair<string, FieldValue>[] custom)
+        {
+            Email = email; Segment = segment; Fields = fields; Custom = custom;
+        }
+
         /// <summary>Trimmed, spelled as given.</summary>
-        public string Email { get; }
+        public string Email { get; private set; }
         /// <summary>The row's own segment (from the segment property), or null.</summary>
-        public string? Segment { get; }
+        public string? Segment { get; private set; }
         /// <summary>Standard fields other than Email, by canonical name.</summary>
-        public KeyValuePair<string, FieldValue>[] Fields { get; }
+        public KeyValuePair<string, FieldValue>[] Fields { get; private set; }
         /// <summary>Custom fields by their typed API key, e.g. <c>string--Loyalty--Tier</c>.</summary>
-        public KeyValuePair<string, FieldValue>[] Custom { get; }
+        public KeyValuePair<string, FieldValue>[] Custom { get; private set; }
     }
 
     /// <summary>Either a profile or the reason the row cannot be exported.</summary>

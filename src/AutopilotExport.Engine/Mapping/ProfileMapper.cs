@@ -34,16 +34,25 @@ namespace AutopilotExport.Engine.Mapping
             public CustomSlot(string name, string property, CustomFieldType type)
             {
                 Name = name; Property = property; Type = type;
+                MappedTo = "custom field '" + name + "'";
             }
             public string Name { get; }
+            /// <summary>What the field is called in a row's error; made once, not for every row.</summary>
+            public string MappedTo { get; }
             public string Property { get; }
             /// <summary>Auto until the first non-empty value fixes it for the rest of the run.</summary>
             public CustomFieldType Type { get; set; }
             public string? Key { get; set; }
         }
 
-        public ProfileMapper(FieldMap? map, string? segmentProperty)
+        public ProfileMapper(FieldMap? map, string? segmentProperty) : this(map, segmentProperty, reuseProfile: false) { }
+
+        /// <param name="reuseProfile">Every Map call returns the same <see cref="MappedProfile"/> instance, filled again,
+        /// with arrays of its own that are reused too: for a caller done with a profile before it maps the next row
+        /// (row intake encodes it at once), so a row costs no profile and no arrays.</param>
+        internal ProfileMapper(FieldMap? map, string? segmentProperty, bool reuseProfile)
         {
+            _reuse = reuseProfile;
             _map = map;
             _segmentProperty = string.IsNullOrWhiteSpace(segmentProperty) ? null : segmentProperty!.Trim();
             var standard = new List<KeyValuePair<string, string>>();
@@ -179,7 +188,7 @@ namespace AutopilotExport.Engine.Mapping
 
             // Arrays sized for every mapped field and trimmed once: this runs for every row, so no List and no copy
             // when all fields have values (the usual case). Every field is checked, so one error names them all.
-            var fields = standard.Length == 0 ? Array.Empty<KeyValuePair<string, FieldValue>>() : new KeyValuePair<string, FieldValue>[standard.Length];
+            var fields = Values(ref _fieldScratch, standard.Length);
             int fieldCount = 0;
             foreach (var kv in standard)
             {
@@ -189,11 +198,11 @@ namespace AutopilotExport.Engine.Mapping
                 fields[fieldCount++] = new KeyValuePair<string, FieldValue>(kv.Key, value);
             }
 
-            var custom = _custom.Length == 0 ? Array.Empty<KeyValuePair<string, FieldValue>>() : new KeyValuePair<string, FieldValue>[_custom.Length];
+            var custom = Values(ref _customScratch, _custom.Length);
             int customCount = 0;
             foreach (var slot in _custom)
             {
-                if (!Lookup(row, slot.Property, out var raw, ref problems, "custom field '" + slot.Name + "'") || IsEmpty(raw)) continue;
+                if (!Lookup(row, slot.Property, out var raw, ref problems, slot.MappedTo) || IsEmpty(raw)) continue;
                 var type = slot.Type == CustomFieldType.Auto ? Infer(raw!) : slot.Type;
                 var error = ConvertCustom(slot.Name, slot.Property, type, raw!, out var value);
                 if (error != null) { problems.Add(ErrorIds.InvalidFieldValue, error); continue; }
@@ -209,7 +218,39 @@ namespace AutopilotExport.Engine.Mapping
             }
 
             if (problems.Has || !emailOk) return problems.Result(emailOk ? email : rawEmailText, segment);
-            return MapResult.Ok(new MappedProfile(email!, segment, Trim(fields, fieldCount), Trim(custom, customCount)));
+            if (!_reuse) return MapResult.Ok(new MappedProfile(email!, segment, Trim(fields, fieldCount), Trim(custom, customCount)));
+            var fieldsExact = Exactly(fields, fieldCount, ref _fieldsBySize);
+            var customExact = Exactly(custom, customCount, ref _customBySize);
+            if (_profile == null) _profile = new MappedProfile(email!, segment, fieldsExact, customExact);
+            else _profile.Refill(email!, segment, fieldsExact, customExact);
+            return MapResult.Ok(_profile);
+        }
+
+        // Reused profile (see the constructor): one scratch array per kind of field, and one exact-length array per
+        // count of values a row had (rows leave fields empty in few patterns).
+        private readonly bool _reuse;
+        private MappedProfile? _profile;
+        private KeyValuePair<string, FieldValue>[] _fieldScratch = Array.Empty<KeyValuePair<string, FieldValue>>();
+        private KeyValuePair<string, FieldValue>[] _customScratch = Array.Empty<KeyValuePair<string, FieldValue>>();
+        private KeyValuePair<string, FieldValue>[]?[] _fieldsBySize = Array.Empty<KeyValuePair<string, FieldValue>[]?>();
+        private KeyValuePair<string, FieldValue>[]?[] _customBySize = Array.Empty<KeyValuePair<string, FieldValue>[]?>();
+
+        /// <summary>Room for a row's values: a new array, or the reused scratch array.</summary>
+        private KeyValuePair<string, FieldValue>[] Values(ref KeyValuePair<string, FieldValue>[] scratch, int length)
+        {
+            if (length == 0) return Array.Empty<KeyValuePair<string, FieldValue>>();
+            if (!_reuse) return new KeyValuePair<string, FieldValue>[length];
+            if (scratch.Length < length) scratch = new KeyValuePair<string, FieldValue>[length];
+            return scratch;
+        }
+
+        private static KeyValuePair<string, FieldValue>[] Exactly(KeyValuePair<string, FieldValue>[] values, int count, ref KeyValuePair<string, FieldValue>[]?[] bySize)
+        {
+            if (count == 0) return Array.Empty<KeyValuePair<string, FieldValue>>();
+            if (bySize.Length <= count) Array.Resize(ref bySize, count + 1);
+            var exact = bySize[count] ??= new KeyValuePair<string, FieldValue>[count];
+            Array.Copy(values, exact, count);
+            return exact;
         }
 
         /// <summary>Every problem of one row, so one error names each bad field (the first id is the row's id).</summary>

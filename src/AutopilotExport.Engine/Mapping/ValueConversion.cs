@@ -215,9 +215,11 @@ namespace AutopilotExport.Engine.Mapping
 
         /// <summary>yyyy-MM-ddTHH:mm:ssZ, written digit by digit: a custom format string is parsed again on every
         /// call, and a date field is formatted once per row.</summary>
+        [ThreadStatic] private static char[]? _isoChars;
+
         private static string Iso(DateTime utc)
         {
-            var c = new char[20];
+            var c = _isoChars ??= new char[20];
             Digits(c, 0, utc.Year, 4); c[4] = '-';
             Digits(c, 5, utc.Month, 2); c[7] = '-';
             Digits(c, 8, utc.Day, 2); c[10] = 'T';

@@ -182,6 +182,7 @@ namespace AutopilotExport.Engine.Send
             if (payload.Count > _maxBytes && entries.Count > 1)
             {
                 // Intake bounds batches by an upper bound (list ids are at most 128 bytes); should the payload still be over, halve it unsent.
+                _destination.ReturnPayload(payload);
                 int half = entries.Count / 2;
                 await SendPartAsync(entries.GetRange(0, half), number, listIds, ct).ConfigureAwait(false);
                 await SendPartAsync(entries.GetRange(half, entries.Count - half), number, listIds, ct).ConfigureAwait(false);
@@ -191,8 +192,16 @@ namespace AutopilotExport.Engine.Send
             BulkUpsertResult result;
             try
             {
-                result = await _policy.ExecuteAsync($"batch {number} ({entries.Count} contacts)",
-                    token => _destination.SendBatchAsync(payload, token), ct).ConfigureAwait(false);
+                try
+                {
+                    result = await _policy.ExecuteAsync($"batch {number} ({entries.Count} contacts)",
+                        token => _destination.SendBatchAsync(payload, token), ct).ConfigureAwait(false);
+                }
+                finally
+                {
+                    // Every attempt is over (the policy waits for a timed-out call to end): the body is free again.
+                    _destination.ReturnPayload(payload);
+                }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {

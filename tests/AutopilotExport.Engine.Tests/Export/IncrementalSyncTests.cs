@@ -61,6 +61,7 @@ public sealed class IncrementalSyncTests : IAsyncLifetime
         public int ContactOverheadBytes => _inner.ContactOverheadBytes;
         public byte[] EncodeContact(MappedProfile profile) => _inner.EncodeContact(profile);
         public ArraySegment<byte> BuildPayload(IReadOnlyList<OutgoingContact> contacts) => _inner.BuildPayload(contacts);
+        public void ReturnPayload(ArraySegment<byte> payload) => _inner.ReturnPayload(payload);
 
         public async Task<BulkUpsertResult> SendBatchAsync(ArraySegment<byte> payload, CancellationToken cancellationToken)
         {
