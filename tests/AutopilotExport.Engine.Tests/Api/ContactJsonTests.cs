@@ -107,3 +107,23 @@ public class ContactJsonTests
         Assert.Equal(ContactJson.Encode(profile), ContactJson.Encode(again));
     }
 }
+
+public class PooledPayloadTests
+{
+    [Fact]
+    public void A_body_in_a_rented_array_is_the_exact_body_byte_for_byte()
+    {
+        var m = new ProfileMapper(FieldMap.FromDictionary(new Hashtable { ["Email"] = "Email", ["FirstName"] = "First" }), null);
+        var contacts = Enumerable.Range(0, 37).Select(i => new OutgoingContact(
+            ContactJson.Encode(m.Map(new TestRecord(("Email", $"p{i}@example.org"), ("First", $"Zoë {i}"))).Profile!), i < 20 ? "contactlist_1" : "contactlist_2")).ToArray();
+        var exact = ContactJson.Payload(contacts);
+        var pool = System.Buffers.ArrayPool<byte>.Create();
+        var dirty = pool.Rent(exact.Count);
+        Array.Fill(dirty, (byte)'x'); // a returned array comes back with the last body in it
+        pool.Return(dirty);
+        var rented = ContactJson.Payload(contacts, pool);
+        Assert.Equal(exact.Count, exact.Array!.Length);
+        Assert.True(rented.Array!.Length >= rented.Count);
+        Assert.Equal(exact.ToArray(), rented.ToArray());
+    }
+}

@@ -6,6 +6,7 @@ using AutopilotExport.Engine.Api;
 using AutopilotExport.Engine.Export;
 using AutopilotExport.Engine.Mapping;
 using AutopilotExport.Engine.State;
+using AutopilotExport.Engine.Tests.Send;
 using AutopilotExport.Engine.Tests.State;
 
 namespace AutopilotExport.Engine.Tests.Export;
@@ -42,43 +43,25 @@ public sealed class IncrementalSyncTests : IAsyncLifetime
     private static TestRecord Row(int i, string tier = "gold") => new(("Mail", $"user{i}@example.com"), ("First", $"First{i}"), ("Tier", tier));
 
     /// <summary>Sends through the real destination and keeps every email that went out in a bulk call.</summary>
-    private sealed class Recording : IContactDestination
+    private sealed class Recording : ForwardingDestination
     {
-        private readonly AutopilotDestination _inner;
         public readonly ConcurrentQueue<string> Sent = new();
         public readonly ConcurrentQueue<string> Payloads = new();
         /// <summary>After this many bulk calls went through, the next ones wait until cancelled (a frozen, then killed, process).</summary>
         public int FreezeAfter = int.MaxValue;
         private int _calls;
 
-        public Recording(AutopilotApiClient client) { _inner = new AutopilotDestination(client); }
+        public Recording(AutopilotApiClient client) : base(client) { }
 
-        public string Endpoint => _inner.Endpoint;
-        public string AccountFingerprint => _inner.AccountFingerprint;
-        public int MaxBatchContacts => _inner.MaxBatchContacts;
-        public int MaxBatchBytes => _inner.MaxBatchBytes;
-        public int BatchOverheadBytes => _inner.BatchOverheadBytes;
-        public int ContactOverheadBytes => _inner.ContactOverheadBytes;
-        public byte[] EncodeContact(MappedProfile profile) => _inner.EncodeContact(profile);
-        public ArraySegment<byte> BuildPayload(IReadOnlyList<OutgoingContact> contacts) => _inner.BuildPayload(contacts);
-        public void ReturnPayload(ArraySegment<byte> payload) => _inner.ReturnPayload(payload);
-
-        public async Task<BulkUpsertResult> SendBatchAsync(ArraySegment<byte> payload, CancellationToken cancellationToken)
+        public override async Task<BulkUpsertResult> SendBatchAsync(ArraySegment<byte> payload, CancellationToken cancellationToken)
         {
             if (Interlocked.Increment(ref _calls) > FreezeAfter) await Task.Delay(Timeout.Infinite, cancellationToken);
             var json = System.Text.Encoding.UTF8.GetString(payload.Array!, payload.Offset, payload.Count);
             Payloads.Enqueue(json);
             using (var doc = JsonDocument.Parse(json))
                 foreach (var c in doc.RootElement.GetProperty("contacts").EnumerateArray()) Sent.Enqueue(c.GetProperty("Email").GetString()!);
-            return await _inner.SendBatchAsync(payload, cancellationToken);
+            return await Inner.SendBatchAsync(payload, cancellationToken);
         }
-
-        public Task<IReadOnlyList<ListInfo>> GetListsAsync(CancellationToken cancellationToken) => _inner.GetListsAsync(cancellationToken);
-        public Task<string> CreateListAsync(string name, CancellationToken cancellationToken) => _inner.CreateListAsync(name, cancellationToken);
-        public Task<bool> RemoveFromListAsync(string listId, string email, CancellationToken cancellationToken) => _inner.RemoveFromListAsync(listId, email, cancellationToken);
-        public int? RejectedIndex(AutopilotApiException rejection, int batchCount) => _inner.RejectedIndex(rejection, batchCount);
-        public string RejectionReason(AutopilotApiException rejection) => _inner.RejectionReason(rejection);
-        public void Dispose() => _inner.Dispose();
     }
 
     private sealed record Run(ExportSummary Summary, List<RunEvent> Events, Recording Destination);

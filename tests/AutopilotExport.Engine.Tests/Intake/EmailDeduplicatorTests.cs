@@ -48,3 +48,31 @@ public class EmailDeduplicatorTests
         Assert.Equal(n + (n + 6) / 7, d.Count);
     }
 }
+
+/// <summary>The open-addressed table against the rule it stands for: pairs equal under OrdinalIgnoreCase are
+/// duplicates, and a duplicate names the first row that had its pair.</summary>
+public class EmailDeduplicatorRuleTests
+{
+    [Fact]
+    public void Agrees_with_a_set_of_the_pairs_over_many_random_rows()
+    {
+        var d = new EmailDeduplicator();
+        var first = new Dictionary<(string, string), long>();
+        var random = new Random(3);
+        string[] segments = { "A", "b", "Ä", "news letter" };
+        for (long row = 1; row <= 60_000; row++)
+        {
+            int n = random.Next(20_000); // about one row in three repeats an earlier pair
+            var email = $"user{n}@Example.org";
+            if (random.Next(2) == 0) email = email.ToUpperInvariant();
+            var segment = segments[random.Next(segments.Length)];
+            if (random.Next(2) == 0) segment = segment.ToLowerInvariant();
+            var pair = (email.ToUpperInvariant(), segment.ToUpperInvariant());
+            bool isNew = !first.TryGetValue(pair, out var expectedFirst);
+            if (isNew) first[pair] = expectedFirst = row;
+            Assert.Equal(isNew, d.TryAdd(email, segment, row, out var firstRow));
+            Assert.Equal(expectedFirst, firstRow);
+        }
+        Assert.Equal(first.Count, d.Count);
+    }
+}

@@ -185,3 +185,47 @@ public class ProfileMapperTests
         Assert.Equal(ErrorIds.InvalidFieldValue, m.Map(new TestRecord(("Email", "a@b.io"), ("Optout", "perhaps"))).ErrorId);
     }
 }
+
+/// <summary>Row intake's mapper reuses one profile and its arrays; what it gives for each row must be what a fresh
+/// profile holds, whatever fields the rows leave empty, and a refused row in between changes nothing.</summary>
+public class ReusedProfileTests
+{
+    [Fact]
+    public void A_reused_profile_holds_exactly_what_a_new_one_would_for_every_row()
+    {
+        var spec = new Hashtable
+        {
+            ["Email"] = "Mail", ["FirstName"] = "First", ["LastName"] = "Last", ["Company"] = "Org",
+            ["Custom"] = new Hashtable { ["Tier"] = "Tier", ["Orders"] = "N", ["Score"] = "S", ["Since"] = "D" },
+        };
+        var fresh = new ProfileMapper(FieldMap.FromDictionary(spec), null);
+        var reused = new ProfileMapper(FieldMap.FromDictionary(spec), null, reuseProfile: true);
+        var random = new Random(5);
+        MappedProfile? previous = null;
+        for (int i = 0; i < 2000; i++)
+        {
+            object? Maybe(object value) => random.Next(3) == 0 ? (random.Next(2) == 0 ? null : "") : value;
+            var row = new TestRecord(
+                ("Mail", random.Next(25) == 0 ? "not an address" : $"p{i}@example.org"),
+                ("First", Maybe($"F{i}")), ("Last", Maybe($"L{i}")), ("Org", Maybe("Acme")),
+                ("Tier", Maybe(i % 2 == 0 ? "gold" : "silver")), ("N", Maybe((long)i)), ("S", Maybe(i * 0.25)),
+                ("D", Maybe(new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddHours(i))));
+            var expected = fresh.Map(row);
+            var actual = reused.Map(row);
+            Assert.Equal(expected.Success, actual.Success);
+            Assert.Equal(expected.ErrorId, actual.ErrorId);
+            Assert.Equal(expected.Reason, actual.Reason);
+            if (!expected.Success) continue;
+            Assert.Equal(expected.Profile!.Email, actual.Profile!.Email);
+            Assert.Equal(expected.Profile.Segment, actual.Profile.Segment);
+            Assert.Equal(Describe(expected.Profile.Fields), Describe(actual.Profile.Fields));
+            Assert.Equal(Describe(expected.Profile.Custom), Describe(actual.Profile.Custom));
+            Assert.Equal(expected.Profile.Fields.Length, actual.Profile.Fields.Length); // exact lengths, as consumers rely on
+            if (previous != null) Assert.Same(previous, actual.Profile);
+            previous = actual.Profile;
+        }
+    }
+
+    private static string[] Describe(KeyValuePair<string, FieldValue>[] values) =>
+        values.Select(v => $"{v.Key}={v.Value.Kind}:{v.Value}").ToArray();
+}
