@@ -28,6 +28,7 @@ namespace AutopilotExport.Engine.Mapping
         private readonly string? _segmentProperty;
         private readonly KeyValuePair<string, string>[] _standard;
         private readonly CustomSlot[] _custom;
+        private readonly ProfileBuffers _buffers;
 
         private sealed class CustomSlot
         {
@@ -52,7 +53,7 @@ namespace AutopilotExport.Engine.Mapping
         /// (row intake encodes it at once), so a row costs no profile and no arrays.</param>
         internal ProfileMapper(FieldMap? map, string? segmentProperty, bool reuseProfile)
         {
-            _reuse = reuseProfile;
+            _buffers = new ProfileBuffers(reuseProfile);
             _map = map;
             _segmentProperty = string.IsNullOrWhiteSpace(segmentProperty) ? null : segmentProperty!.Trim();
             var standard = new List<KeyValuePair<string, string>>();
@@ -186,9 +187,9 @@ namespace AutopilotExport.Engine.Mapping
 
             if (segmentError != null) problems.Add(segmentErrorId!, segmentError);
 
-            // Arrays sized for every mapped field and trimmed once: this runs for every row, so no List and no copy
-            // when all fields have values (the usual case). Every field is checked, so one error names them all.
-            var fields = Values(ref _fieldScratch, standard.Length);
+            // Arrays sized for every mapped field, made exact once (ProfileBuffers): this runs for every row, so no List.
+            // Every field is checked, so one error names them all.
+            var fields = _buffers.Fields(standard.Length);
             int fieldCount = 0;
             foreach (var kv in standard)
             {
@@ -198,7 +199,7 @@ namespace AutopilotExport.Engine.Mapping
                 fields[fieldCount++] = new KeyValuePair<string, FieldValue>(kv.Key, value);
             }
 
-            var custom = Values(ref _customScratch, _custom.Length);
+            var custom = _buffers.Custom(_custom.Length);
             int customCount = 0;
             foreach (var slot in _custom)
             {
@@ -218,39 +219,7 @@ namespace AutopilotExport.Engine.Mapping
             }
 
             if (problems.Has || !emailOk) return problems.Result(emailOk ? email : rawEmailText, segment);
-            if (!_reuse) return MapResult.Ok(new MappedProfile(email!, segment, Trim(fields, fieldCount), Trim(custom, customCount)));
-            var fieldsExact = Exactly(fields, fieldCount, ref _fieldsBySize);
-            var customExact = Exactly(custom, customCount, ref _customBySize);
-            if (_profile == null) _profile = new MappedProfile(email!, segment, fieldsExact, customExact);
-            else _profile.Refill(email!, segment, fieldsExact, customExact);
-            return MapResult.Ok(_profile);
-        }
-
-        // Reused profile (see the constructor): one scratch array per kind of field, and one exact-length array per
-        // count of values a row had (rows leave fields empty in few patterns).
-        private readonly bool _reuse;
-        private MappedProfile? _profile;
-        private KeyValuePair<string, FieldValue>[] _fieldScratch = Array.Empty<KeyValuePair<string, FieldValue>>();
-        private KeyValuePair<string, FieldValue>[] _customScratch = Array.Empty<KeyValuePair<string, FieldValue>>();
-        private KeyValuePair<string, FieldValue>[]?[] _fieldsBySize = Array.Empty<KeyValuePair<string, FieldValue>[]?>();
-        private KeyValuePair<string, FieldValue>[]?[] _customBySize = Array.Empty<KeyValuePair<string, FieldValue>[]?>();
-
-        /// <summary>Room for a row's values: a new array, or the reused scratch array.</summary>
-        private KeyValuePair<string, FieldValue>[] Values(ref KeyValuePair<string, FieldValue>[] scratch, int length)
-        {
-            if (length == 0) return Array.Empty<KeyValuePair<string, FieldValue>>();
-            if (!_reuse) return new KeyValuePair<string, FieldValue>[length];
-            if (scratch.Length < length) scratch = new KeyValuePair<string, FieldValue>[length];
-            return scratch;
-        }
-
-        private static KeyValuePair<string, FieldValue>[] Exactly(KeyValuePair<string, FieldValue>[] values, int count, ref KeyValuePair<string, FieldValue>[]?[] bySize)
-        {
-            if (count == 0) return Array.Empty<KeyValuePair<string, FieldValue>>();
-            if (bySize.Length <= count) Array.Resize(ref bySize, count + 1);
-            var exact = bySize[count] ??= new KeyValuePair<string, FieldValue>[count];
-            Array.Copy(values, exact, count);
-            return exact;
+            return MapResult.Ok(_buffers.Profile(email!, segment, fields, fieldCount, custom, customCount));
         }
 
         /// <summary>Every problem of one row, so one error names each bad field (the first id is the row's id).</summary>
@@ -320,15 +289,6 @@ namespace AutopilotExport.Engine.Mapping
         private void Seen(string property)
         {
             if (_unseen.Count > 0) _unseen.Remove(property);
-        }
-
-        private static KeyValuePair<string, FieldValue>[] Trim(KeyValuePair<string, FieldValue>[] values, int count)
-        {
-            if (count == values.Length) return values;
-            if (count == 0) return Array.Empty<KeyValuePair<string, FieldValue>>();
-            var trimmed = new KeyValuePair<string, FieldValue>[count];
-            Array.Copy(values, trimmed, count);
-            return trimmed;
         }
 
         /// <summary>The API's typed key: <c>string--Loyalty--Tier</c> for a string field "Loyalty Tier".</summary>
