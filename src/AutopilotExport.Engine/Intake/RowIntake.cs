@@ -20,7 +20,7 @@ namespace AutopilotExport.Engine.Intake
         private readonly RunTally _tally;
         private readonly RunMessages _messages;
         private readonly ProfileMapper _mapper;
-        private readonly EmailDeduplicator _dedup = new EmailDeduplicator();
+        private readonly EmailDeduplicator _dedup;
         private InputShape? _shape; // null once it has decided: the first few rows only
         private readonly int _maxBytes;
         private Batch _batch;
@@ -41,6 +41,9 @@ namespace AutopilotExport.Engine.Intake
             _options = options; _destination = destination; _tally = tally; _messages = messages;
             // The profile is encoded before the next row is mapped and not kept: the mapper may reuse it.
             _mapper = new ProfileMapper(options.FieldMap, options.SegmentProperty, reuseProfile: true);
+            // Sized for the run's cap: a run within it never re-hashes the table (MaxProfiles counts rows; a row with
+            // several segments is several pairs, and the table simply grows then).
+            _dedup = new EmailDeduplicator(options.MaxProfiles);
             _maxBytes = options.MaxBatchBytes > 0 ? Math.Min(options.MaxBatchBytes, destination.MaxBatchBytes) : destination.MaxBatchBytes;
             _batch = NewBatch();
             _shape = new InputShape(options.FieldMap);

@@ -53,10 +53,13 @@ public class EmailDeduplicatorTests
 /// duplicates, and a duplicate names the first row that had its pair.</summary>
 public class EmailDeduplicatorRuleTests
 {
-    [Fact]
-    public void Agrees_with_a_set_of_the_pairs_over_many_random_rows()
+    [Theory]
+    [InlineData(0)]         // grows from the smallest table
+    [InlineData(100_000)]   // sized for the default profile cap: never grows here
+    [InlineData(50_000_000)] // a cap beyond what is made up front: starts at the largest presized table
+    public void Agrees_with_a_set_of_the_pairs_over_many_random_rows(long expectedPairs)
     {
-        var d = new EmailDeduplicator();
+        var d = new EmailDeduplicator(expectedPairs);
         var first = new Dictionary<(string, string), long>();
         var random = new Random(3);
         string[] segments = { "A", "b", "Ä", "news letter" };
